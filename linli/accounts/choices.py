@@ -1,0 +1,17 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    STAFF = "staff", _("Community staff")
+    GRID_WORKER = "grid_worker", _("Grid worker")
+    CADRE = "cadre", _("Dispatched cadre")
+    PROPERTY = "property", _("Property staff")
+    VOLUNTEER = "volunteer", _("Volunteer")
+    BUILDING_LEADER = "building_leader", _("Building leader")
+    RESIDENT = "resident", _("Resident")
+    COUNSELLOR = "counsellor", _("Counsellor")
+    DOCTOR = "doctor", _("Doctor")
+    DRIVER = "driver", _("Driver")
+    SUPERVISOR = "supervisor", _("Supervisor (street office)")
+    ADMIN = "admin", _("Administrator")

@@ -1,0 +1,11 @@
+"""The JSON API at /api/v1: every app adds its router here."""
+
+from linli.accounts.api import api_auth
+from linli.accounts.api import router as auth_router
+from linli.core.api import build_api
+from linli.residents.api import households_router, residents_router
+
+api = build_api(auth=api_auth)
+api.add_router("/auth", auth_router)
+api.add_router("/residents", residents_router)
+api.add_router("/households", households_router)
