@@ -25,6 +25,7 @@ router = Router(tags=["auth"])
 class TokenIn(Schema):
     username: str
     password: str
+    otp_token: str | None = None
 
 
 class TokenOut(Schema):
@@ -41,7 +42,12 @@ class TokenOut(Schema):
     summary=str(_("Exchange a username and password for a bearer token")),
 )
 def issue_token(request, payload: TokenIn):
-    raw, token = token_issue(request=request, username=payload.username, password=payload.password)
+    raw, token = token_issue(
+        request=request,
+        username=payload.username,
+        password=payload.password,
+        otp_token=payload.otp_token,
+    )
     return {
         "token": raw,
         "expires_at": token.expires_at.isoformat(),

@@ -73,6 +73,7 @@ def _denied_message(action: str) -> str:
         "export": gettext("You may not export the registry."),
         "import": gettext("You may not import into the registry."),
         "audit": gettext("You may not read the audit log."),
+        "view": gettext("You may not read the registry."),
     }
     return messages.get(action, gettext("You may not do that here."))
 

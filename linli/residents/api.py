@@ -5,7 +5,7 @@ from datetime import date, datetime
 from django.conf import settings
 from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from linli.core.api import ErrorOut
 from linli.core.errors import ApplicationError
@@ -31,7 +31,9 @@ class ResidentOut(Schema):
     household_id: int
     address: str
     grid: int
+    grid_id: int
     building: str
+    building_id: int
     tags: list[str]
     disability_level: int | None
     note: str
@@ -99,6 +101,7 @@ class HouseholdOut(Schema):
     entrance: int
     room: str
     grid: int
+    grid_id: int
     members: list[MemberOut]
 
 
@@ -131,7 +134,9 @@ def resident_out(resident, household_size: int | None = None) -> dict:
         "household_id": resident.household_id,
         "address": str(resident.household),
         "grid": building.grid.number,
+        "grid_id": building.grid_id,
         "building": building.number,
+        "building_id": building.pk,
         "tags": [str(t.value) for t in selectors.resident_tags(resident, household_size=size or 0)],
         "disability_level": resident.disability_level,
         "note": resident.note,
@@ -159,6 +164,7 @@ def _household_for(user, pk, action):
 
 @residents_router.get("", response={200: ResidentPage, **ERRORS}, summary="List residents")
 def list_residents(request, filters: Query[ResidentFilters]):
+    access.require(request.user, "view")
     qs = selectors.resident_list(
         user=request.user,
         q=filters.q,
@@ -189,7 +195,7 @@ def create_resident(request, payload: ResidentIn):
     household = _household_for(request.user, payload.household_id, "edit")
     values = payload.dict(exclude={"household_id"})
     resident = services.resident_create(actor=request.user, household=household, values=values)
-    return 201, resident_out(_reload(request.user, resident.pk))
+    return Status(201, resident_out(_reload(request.user, resident.pk)))
 
 
 @residents_router.patch("/{int:resident_id}", response={200: ResidentOut, **ERRORS})
@@ -236,6 +242,7 @@ def get_household(request, household_id: int):
         "entrance": household.entrance.number,
         "room": household.room,
         "grid": household.building.grid.number,
+        "grid_id": household.building.grid_id,
         "members": [
             {
                 "id": m.pk,

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Sex(models.TextChoices):
@@ -21,7 +22,7 @@ class Relation(models.TextChoices):
 
 
 class ResidentType(models.TextChoices):
-    REGISTERED = "registered", _("Registered (户籍)")
+    REGISTERED = "registered", _("Registered")
     TENANT = "tenant", _("Tenant")
     TEMPORARY = "temporary", _("Temporarily staying")
 
@@ -33,8 +34,9 @@ class Tag(models.TextChoices):
     AGED_60 = "aged_60", _("Aged 60+")
     INFANT = "infant", _("Infant (under 3)")
     LIVING_ALONE = "living_alone", _("Living alone")
-    WITHOUT_FAMILY = "without_family", _("Without family (孤寡)")
-    DISABLED = "disabled", _("Disabled")
+    WITHOUT_FAMILY = "without_family", _("Without family")
+    # A context of its own: Django translates a bare "Disabled" as 禁用 ("switched off").
+    DISABLED = "disabled", pgettext_lazy("special group", "Disabled")
     CHRONIC = "chronic", _("Chronic illness")
     DIALYSIS = "dialysis", _("On dialysis")
     PREGNANT = "pregnant", _("Pregnant")

@@ -3,6 +3,8 @@
 Pure functions, no Django models: used by forms, the API, the importer and the demo.
 """
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
@@ -24,10 +26,13 @@ class IdInfo:
 
 def parse_id_number(value: str, *, today: date | None = None) -> IdInfo:
     """Validate an 18-character ID number and read the birth date and sex from it."""
-    number = ric.compact(value or "").upper()
+    # NFKC turns the full-width digits and Ｘ of Chinese input methods into ASCII; spaces and
+    # dashes that people type between the groups are dropped.
+    number = re.sub(r"[\s\-]", "", unicodedata.normalize("NFKC", value or "")).upper()
     if len(number) != 18:
         raise IdNumberError(_("ID number must have 18 characters"))
-    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+    # isdigit() alone accepts other scripts' digits, which int() then refuses or misreads.
+    if not number.isascii() or not number[:17].isdigit() or number[17] not in "0123456789X":
         raise IdNumberError(_("ID number must be 17 digits followed by a digit or X"))
     if ric.calc_check_digit(number) != number[17]:
         raise IdNumberError(_("ID number check digit is wrong"))

@@ -4,7 +4,13 @@ Surnames have readings of their own (单 is Shàn, not dān; 曾 is Zēng), so t
 read from an override table first; double surnames are checked before single ones.
 """
 
+import re
+
 from pypinyin import Style, lazy_pinyin
+
+# The widths of Resident.name_pinyin and name_initials. Searches match prefixes, so a key cut
+# to the column loses nothing a search can use.
+FULL_MAX, INITIALS_MAX = 120, 20
 
 SURNAME_READINGS = {
     "欧阳": ["ou", "yang"],
@@ -58,10 +64,15 @@ def name_syllables(name: str) -> list[str]:
 
 
 def _syllables(text: str) -> list[str]:
-    return [s.lower() for s in lazy_pinyin(text, style=Style.NORMAL, errors="ignore") if s.strip()]
+    # Latin names (minority or foreign residents) come back unconverted: keep their words,
+    # so "Mary Smith" is found by "marysmith" and "ms"; drop punctuation such as the "·".
+    out = []
+    for part in lazy_pinyin(text, style=Style.NORMAL, errors="default"):
+        out.extend(re.findall(r"[a-z]+", part.lower()))
+    return out
 
 
 def name_keys(name: str) -> tuple[str, str]:
     """(full pinyin, initials) for searching, both lower case without spaces."""
     syllables = name_syllables(name)
-    return "".join(syllables), "".join(s[0] for s in syllables if s)
+    return "".join(syllables)[:FULL_MAX], "".join(s[0] for s in syllables)[:INITIALS_MAX]

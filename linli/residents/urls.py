@@ -17,4 +17,8 @@ urlpatterns = [
     path("buildings/<int:pk>/", views.building_detail, name="building"),
     path("verification/", views.verification_view, name="verification"),
     path("import/", import_views.import_upload, name="import"),
+    path("import/template.xlsx", import_views.import_template, name="import_template"),
+    path("import/<int:pk>/", import_views.import_batch, name="import_batch"),
+    path("import/<int:pk>/confirm/", import_views.import_confirm, name="import_confirm"),
+    path("import/<int:pk>/discard/", import_views.import_discard, name="import_discard"),
 ]

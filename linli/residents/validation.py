@@ -4,6 +4,7 @@
 and returns typed values, or raises FieldErrors naming each bad field and the rule it broke.
 """
 
+import functools
 import re
 from datetime import date, datetime
 
@@ -34,6 +35,26 @@ SEX_WORDS = {
     "male": Sex.MALE,
     "female": Sex.FEMALE,
 }
+RELATION_WORDS = {
+    "本人": Relation.HOUSEHOLDER,
+    "妻子": Relation.SPOUSE,
+    "丈夫": Relation.SPOUSE,
+    "儿子": Relation.CHILD,
+    "女儿": Relation.CHILD,
+    "父亲": Relation.PARENT,
+    "母亲": Relation.PARENT,
+    "孙子": Relation.GRANDCHILD,
+    "孙女": Relation.GRANDCHILD,
+    "外孙": Relation.GRANDCHILD,
+    "外孙女": Relation.GRANDCHILD,
+    "租客": Relation.TENANT,
+}
+TYPE_WORDS = {
+    "户籍人口": ResidentType.REGISTERED,
+    "常住": ResidentType.REGISTERED,
+    "租客": ResidentType.TENANT,
+    "流动人口": ResidentType.TEMPORARY,
+}
 
 
 class FieldErrors(Exception):
@@ -42,6 +63,7 @@ class FieldErrors(Exception):
         self.errors = errors
 
 
+@functools.cache
 def _choice_lookup(choices) -> dict[str, str]:
     """Every way to write each choice: its value, and its label in Chinese and in English,
     whatever language the request (or the background worker) happens to run in."""
@@ -76,10 +98,6 @@ def choice_value(raw, choices, *, extra: dict | None = None) -> str:
     table = _choice_lookup(choices) | (extra or {})
     if word in table:
         return table[word]
-    # Labels like "Registered (户籍)": accept either half.
-    for label, value in table.items():
-        if "(" in label and word in {p.strip(" ()") for p in label.split("(")}:
-            return value
     allowed = ", ".join(str(label) for _v, label in choices.choices)
     raise ValueError(_("must be one of: %(allowed)s") % {"allowed": allowed})
 
@@ -87,7 +105,16 @@ def choice_value(raw, choices, *, extra: dict | None = None) -> str:
 def parse_tags(raw) -> list[str]:
     if raw in (None, ""):
         return []
-    items = raw if isinstance(raw, list | tuple) else re.split(r"[,，、;；\s]+", _word(raw))
+    if isinstance(raw, list | tuple):
+        items = raw
+    else:
+        # English labels contain spaces ("Chronic illness", as the export writes them), so a
+        # space separates tags only inside a part that is not itself a label.
+        labels = _choice_lookup(Tag)
+        items = []
+        for part in re.split(r"[,，、;；\n]+", _word(raw)):
+            part = part.strip()
+            items.extend([part] if part.lower() in labels else part.split())
     tags = []
     for item in items:
         if not _word(item):
@@ -172,10 +199,13 @@ def clean_resident(values: dict, *, partial: bool = False, today: date | None = 
         else:
             out["phone"] = phone
 
-    for field, choices in (("relation", Relation), ("resident_type", ResidentType)):
+    for field, choices, words in (
+        ("relation", Relation, RELATION_WORDS),
+        ("resident_type", ResidentType, TYPE_WORDS),
+    ):
         if given(field) and _word(values.get(field)):
             try:
-                out[field] = choice_value(values[field], choices)
+                out[field] = choice_value(values[field], choices, extra=words)
             except ValueError as exc:
                 fail(field, exc)
 
