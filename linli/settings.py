@@ -57,6 +57,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "linli.core.middleware.DefaultLanguageMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -89,6 +90,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "linli.core.context_processors.linli",
+                "linli.residents.context_processors.nav",
             ],
         },
     },
@@ -125,6 +127,13 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+# Behind nginx (LINLI_PROXY_COUNT=1) the client's address is in X-Forwarded-For; without this,
+# axes would see the proxy's address and lock out by username alone.
+LINLI_PROXY_COUNT = env_int("LINLI_PROXY_COUNT", 0)
+if LINLI_PROXY_COUNT:
+    AXES_IPWARE_PROXY_COUNT = LINLI_PROXY_COUNT
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 # Staff may protect their account with an authenticator app (TOTP); once set up, the login
 # page and the API token endpoint ask for the six-digit code too.

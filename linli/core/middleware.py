@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.shortcuts import render
 
 from linli.core.errors import ApplicationError
@@ -17,3 +18,20 @@ class ApplicationErrorMiddleware:
         if isinstance(exception, ApplicationError) and not request.path.startswith("/api/"):
             return render(request, "core/error.html", {"error": exception}, status=exception.status)
         return None
+
+
+class DefaultLanguageMiddleware:
+    """Pages open in Simplified Chinese unless the person chose English with the switch (a
+    cookie): a borrowed phone or a PC set up in English must not surprise an old resident.
+    The API still honours Accept-Language, which is what API clients send on purpose."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if (
+            not request.path.startswith("/api/")
+            and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES
+        ):
+            request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        return self.get_response(request)

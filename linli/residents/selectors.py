@@ -3,7 +3,7 @@
 import re
 from datetime import date
 
-from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -87,27 +87,34 @@ def resident_list(
     q: str = "",
     grid: int | None = None,
     building: int | None = None,
-    tag: str | None = None,
+    tag: str | list[str] | None = None,
     verified: bool | None = None,
 ):
+    """Residents `user` may see, filtered; several tags mean all of them (aged 60+ AND living
+    alone). A search that spells a name exactly (zw, zhangwei) lists those names first."""
     qs = Resident.objects.restrict(user, "view").active()
+    order = ["household__building__grid__number", "household__building_id", "household_id", "id"]
     if q:
         qs = qs.filter(search_q(q))
+        key = q.strip().lower().replace(" ", "")
+        exact = Q(name=q.strip()) | (
+            Q(name_initials=key) | Q(name_pinyin=key) if key.isascii() else Q()
+        )
+        qs = qs.annotate(exact=Case(When(exact, then=Value(0)), default=Value(1)))
+        order.insert(0, "exact")
     if grid:
         qs = qs.filter(household__building__grid_id=grid)
     if building:
         qs = qs.filter(household__building_id=building)
-    if tag:
-        qs = qs.filter(tag_q(tag))
+    for one in [tag] if isinstance(tag, str) else tag or []:
+        qs = qs.filter(tag_q(one))
     if verified is not None:
         qs = qs.filter(verified_at__isnull=not verified)
     return (
         qs.select_related("household__building__grid", "household__entrance")
         .prefetch_related("tags")
         .annotate(household_size=household_size_subquery())
-        .order_by(
-            "household__building__grid__number", "household__building_id", "household_id", "id"
-        )
+        .order_by(*order)
     )
 
 

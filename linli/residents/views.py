@@ -26,13 +26,13 @@ def _int(value):
 
 
 def _filters(request) -> dict:
-    tag = request.GET.get("tag") or None
+    tags = [t for t in request.GET.getlist("tag") if t in Tag.values]
     verified = {"yes": True, "no": False}.get(request.GET.get("verified", ""))
     return {
         "q": request.GET.get("q", "").strip()[:50],
         "grid": _int(request.GET.get("grid")),
         "building": _int(request.GET.get("building")),
-        "tag": tag if tag in Tag.values else None,
+        "tag": tags,
         "verified": verified,
     }
 

@@ -452,7 +452,7 @@ def test_staff_with_only_a_grid_grant_may_not_import(world, as_user):
 
 
 def test_the_jobs_run_on_the_production_database_queue(
-    world, as_user, settings, django_capture_on_commit_callbacks
+    world, as_user, settings, django_capture_on_commit_callbacks, monkeypatch
 ):
     # Production queues jobs in the database for `manage.py db_worker`: the arguments must be
     # plain JSON and the task importable by its path.
@@ -460,6 +460,11 @@ def test_the_jobs_run_on_the_production_database_queue(
     from django_tasks_db.models import DBTaskResult
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    # The worker closes "old" connections between jobs; here that is the test's own connection,
+    # still inside the test transaction (PostgreSQL would lose it; SQLite's in-memory one not).
+    monkeypatch.setattr(
+        "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
+    )
     client = as_user("staff")
     with django_capture_on_commit_callbacks(execute=True):
         client.post("/registry/import/", {"file": sheet_file(xlsx(GOOD_ROWS))})
