@@ -9,6 +9,7 @@ the same household. Importing the same file twice therefore changes nothing the 
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
@@ -128,11 +129,25 @@ def import_batches_recent(user, *, limit: int = 10) -> list[ImportBatch]:
 # ---------------------------------------------------------------- upload, confirm, discard
 
 
+# A checked sheet that nobody imports or drops still holds ID numbers in the clear: it is
+# dropped after a day (PIPL art. 28: keep personal information no longer than needed).
+UNCONFIRMED_TTL = timedelta(days=1)
+
+
+def import_batches_expire(*, now=None) -> int:
+    """Drop sheets checked more than a day ago and never imported. Returns how many."""
+    cutoff = (now or timezone.now()) - UNCONFIRMED_TTL
+    return ImportBatch.objects.filter(status=ImportStatus.VALIDATED, created_at__lt=cutoff).update(
+        status=ImportStatus.CANCELLED, content=b"", finished_at=timezone.now()
+    )
+
+
 @transaction.atomic
 def import_batch_create(
     *, actor, community: Community, filename: str, content: bytes, language: str | None = None
 ) -> ImportBatch:
     """Store an uploaded sheet and queue its check. Writes nothing to the registry."""
+    import_batches_expire()
     job = job_create(kind="residents.import_check", created_by=actor, community_id=community.pk)
     batch = ImportBatch.objects.create(
         community=community,

@@ -475,3 +475,24 @@ def test_the_jobs_run_on_the_production_database_queue(
     batch.refresh_from_db()
     assert batch.status == ImportStatus.VALIDATED
     assert batch.valid_rows == 3
+
+
+def test_a_checked_sheet_left_for_a_day_is_dropped(
+    world, as_user, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from linli.residents.import_services import import_batches_expire
+
+    client = as_user("staff")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/registry/import/", {"file": sheet_file(xlsx(GOOD_ROWS))})
+    batch = ImportBatch.objects.get()
+    assert batch.status == ImportStatus.VALIDATED
+    assert import_batches_expire(now=timezone.now() + timedelta(hours=23)) == 0
+    assert import_batches_expire(now=timezone.now() + timedelta(hours=25)) == 1
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.CANCELLED
+    assert bytes(batch.content) == b""
