@@ -4,8 +4,14 @@ from linli.accounts.api import api_auth
 from linli.accounts.api import router as auth_router
 from linli.core.api import build_api
 from linli.residents.api import households_router, residents_router
+from linli.taskpool.api import router as tasks_router
+from linli.taskpool.dispatch_api import router as dispatch_router
+from linli.workforce.api import router as workers_router
 
 api = build_api(auth=api_auth)
 api.add_router("/auth", auth_router)
 api.add_router("/residents", residents_router)
 api.add_router("/households", households_router)
+api.add_router("/tasks", tasks_router)
+api.add_router("/workers", workers_router)
+api.add_router("/dispatch", dispatch_router)

@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "linli.accounts",
     "linli.places",
     "linli.residents",
+    "linli.workforce",
+    "linli.taskpool",
     "linli.demo",
 ]
 

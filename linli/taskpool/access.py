@@ -1,0 +1,82 @@
+"""Who may see and act on tasks. Deny by default; outside one's area a task is a 404.
+
+Staff and grid workers see the tasks of their area and plan them; every worker of any force
+sees the tasks they own and the open tasks of their community (to claim them); a resident
+sees the tasks for their own household; a supervisor reads everything.
+"""
+
+from django.db.models import Q
+from django.http import Http404
+
+from linli.accounts.access import scope_q, user_scope
+from linli.accounts.choices import Role
+from linli.core.errors import PermissionDenied
+from linli.taskpool.choices import Status
+from linli.workforce.selectors import worker_for
+
+R = Role
+# Roles that see every task of their area, and roles that plan (create for anyone, assign,
+# dispatch, merge, cancel, reopen).
+AREA_VIEW = {R.STAFF, R.GRID_WORKER, R.CADRE, R.SUPERVISOR, R.ADMIN}
+MANAGE = {R.STAFF, R.GRID_WORKER, R.ADMIN}
+PATHS = {"community": "community", "grid": "grid", "building": "building"}
+
+
+def task_scope_q(user, action: str = "view") -> Q:
+    roles = MANAGE if action == "manage" else AREA_VIEW
+    q = scope_q(user_scope(user, roles), **PATHS)
+    if action == "manage":
+        return q
+    worker = worker_for(user)
+    if worker is not None:
+        q |= Q(assignee=worker)
+        if worker.can_take_tasks:
+            q |= Q(status=Status.OPEN, community_id=worker.community_id)
+    households = user_scope(user, {R.RESIDENT}).households
+    if households:
+        q |= Q(household_id__in=households) | Q(resident__household_id__in=households)
+    return q
+
+
+def can_manage(user) -> bool:
+    return not user_scope(user, MANAGE).empty
+
+
+def require_manage(user):
+    from django.utils.translation import gettext as _
+
+    if not can_manage(user):
+        raise PermissionDenied(_("Only community staff and grid workers plan tasks."))
+
+
+def access_task_by_id(user, pk, *, action: str = "view"):
+    from linli.taskpool.models import Task
+
+    task = (
+        Task.objects.restrict(user, "view")
+        .select_related(
+            "assignee__user", "resident", "household__building", "building", "place", "grid"
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if task is None:
+        raise Http404
+    if action == "manage" and not Task.objects.restrict(user, "manage").filter(pk=pk).exists():
+        from django.utils.translation import gettext as _
+
+        raise PermissionDenied(_("Only community staff and grid workers of this area may do that."))
+    return task
+
+
+def sees_details(user, task) -> bool:
+    """Names and phone numbers of the people a task is for: for its owner and the planners of
+    its area, not for every volunteer browsing open tasks."""
+    worker = worker_for(user)
+    if worker is not None and task.assignee_id == worker.pk:
+        return True
+    from linli.taskpool.models import Task
+
+    return Task.objects.filter(
+        scope_q(user_scope(user, AREA_VIEW), **PATHS), pk=task.pk
+    ).exists() or bool(user_scope(user, {R.RESIDENT}).households)
