@@ -93,6 +93,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "linli.core.context_processors.linli",
                 "linli.residents.context_processors.nav",
+                "linli.taskpool.context_processors.nav",
             ],
         },
     },

@@ -80,3 +80,45 @@ def sees_details(user, task) -> bool:
     return Task.objects.filter(
         scope_q(user_scope(user, AREA_VIEW), **PATHS), pk=task.pk
     ).exists() or bool(user_scope(user, {R.RESIDENT}).households)
+
+
+def can_view_pool(user) -> bool:
+    """The whole pool of an area (not just one's own and open tasks)."""
+    return not user_scope(user, AREA_VIEW).empty
+
+
+def task_scope_q_for_places(user) -> Q:
+    """Buildings where `user` plans tasks."""
+    return scope_q(user_scope(user, MANAGE), community="community", grid="grid", building="id")
+
+
+def manage_communities(user):
+    from linli.accounts.access import user_communities
+
+    return user_communities(user, MANAGE)
+
+
+def require_manage_of(user, building) -> None:
+    from django.utils.translation import gettext as _
+
+    from linli.places.models import Building
+
+    if not Building.objects.filter(task_scope_q_for_places(user), pk=building.pk).exists():
+        raise PermissionDenied(_("Only community staff and grid workers of this area may do that."))
+
+
+def can_manage_task(user, task) -> bool:
+    from linli.taskpool.models import Task
+
+    return Task.objects.restrict(user, "manage").filter(pk=task.pk).exists()
+
+
+def can_confirm(user, task) -> bool:
+    """The resident the task was for (their household), or a planner of its area."""
+    households = user_scope(user, {R.RESIDENT}).households
+    if households and (
+        task.household_id in households
+        or (task.resident_id and task.resident.household_id in households)
+    ):
+        return True
+    return can_manage_task(user, task)

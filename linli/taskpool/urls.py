@@ -1,4 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from linli.taskpool import views
 
 app_name = "taskpool"
-urlpatterns = []
+urlpatterns = [
+    path("", views.task_list_view, name="list"),
+    path("new/", views.task_new, name="new"),
+    path("mine/", views.my_tasks, name="mine"),
+    path("request/", views.resident_request, name="request"),
+    path("<int:pk>/", views.task_detail, name="detail"),
+    path("<int:pk>/<slug:action>/", views.task_action, name="action"),
+]
