@@ -1,6 +1,7 @@
 from django.utils.functional import SimpleLazyObject
 
 from linli.taskpool import access
+from linli.taskpool.supervision import can_supervise
 from linli.workforce.selectors import worker_for
 
 
@@ -15,6 +16,7 @@ def nav(request):
                 "pool": access.can_view_pool(user),
                 "mine": worker_for(user) is not None,
                 "plan": access.can_manage(user),
+                "supervise": can_supervise(user),
             }
         )
     }
