@@ -2,6 +2,7 @@ from django.utils.functional import SimpleLazyObject
 
 from linli.taskpool import access
 from linli.taskpool.supervision import can_supervise
+from linli.workforce.access import nav_flags as workforce_nav
 from linli.workforce.selectors import worker_for
 
 
@@ -17,6 +18,7 @@ def nav(request):
                 "mine": worker_for(user) is not None,
                 "plan": access.can_manage(user),
                 "supervise": can_supervise(user),
+                **{f"workforce_{k}": v for k, v in workforce_nav(user).items()},
             }
         )
     }

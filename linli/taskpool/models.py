@@ -189,12 +189,19 @@ class DispatchProposal(models.Model):
 
 
 class ProposalItem(models.Model):
+    """One open task of a proposal: the worker proposed for it and why, or (no worker) why
+    nobody could take it."""
+
     proposal = models.ForeignKey(DispatchProposal, on_delete=models.CASCADE, related_name="items")
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="+")
-    worker = models.ForeignKey("workforce.Worker", on_delete=models.CASCADE, related_name="+")
+    worker = models.ForeignKey(
+        "workforce.Worker", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     distance_m = models.FloatField()
     cost = models.FloatField()
     explanation = models.CharField(max_length=300)
+    # The engine's reason code and parameters, so the explanation reads in the reader's language.
+    reason = models.JSONField(default=dict, blank=True)
     accepted = models.BooleanField(null=True)
 
     class Meta:

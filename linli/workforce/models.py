@@ -32,6 +32,8 @@ class Worker(models.Model):
         related_name="+",
         verbose_name=_("home building"),
     )
+    # The room given at sign-up, so screening can compare it with the registry's household.
+    home_room = models.CharField(_("room"), max_length=20, blank=True)
     grid = models.ForeignKey(
         "places.Grid",
         null=True,

@@ -25,6 +25,11 @@
   }
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-poll]").forEach(poll);
+    // Print buttons are hidden until this script can make them work.
+    document.querySelectorAll("[data-print]").forEach(function (button) {
+      button.hidden = false;
+      button.addEventListener("click", function () { window.print(); });
+    });
     // Double taps: a submitted form's buttons are disabled until the next page loads.
     document.querySelectorAll("form[method=post]").forEach(function (form) {
       form.addEventListener("submit", function () {
