@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "linli.residents",
     "linli.workforce",
     "linli.taskpool",
+    "linli.supplies",
     "linli.demo",
 ]
 
