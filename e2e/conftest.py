@@ -126,3 +126,29 @@ def login(page, live_server):
         return page
 
     return submit
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def phone(request, browser, console_errors):
+    """A second page at a phone's size (a volunteer's), with cookies of its own, so a test can
+    drive a worker's phone and a staff member's desk at once. Its console errors go to the same
+    list as `page`'s; a failing test leaves a screenshot of it too."""
+    context = browser.new_context(
+        locale="zh-CN",
+        timezone_id="Asia/Shanghai",
+        viewport=PHONE,
+        is_mobile=True,
+        has_touch=True,
+    )
+    context.set_default_timeout(15_000)
+    phone = context.new_page()
+    _watch(phone, console_errors)
+    yield phone
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        ARTIFACTS.mkdir(exist_ok=True)
+        phone.screenshot(path=ARTIFACTS / f"{request.node.name}-phone.png", full_page=True)
+    context.close()

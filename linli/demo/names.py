@@ -134,3 +134,113 @@ GRID_NAMES = ["第一网格", "第二网格", "第三网格", "第四网格", "�
 # Where stranded residents are stuck and where temporary visitors came from (notes only).
 STRANDED_PLACES = ["孝感", "黄冈", "荆州", "宜昌", "恩施", "深圳", "广州", "上海", "北京", "海南"]
 DIALYSIS_HOSPITALS = ["武汉大学人民医院", "湖北省中医院", "武汉市第七医院", "武昌医院"]
+
+# The workforce (issue 3) ------------------------------------------------------------------------
+
+# Home units of the cadres dispatched to the community (下沉干部), with how many each sent.
+CADRE_UNITS = {
+    "武昌区财政局": 5,
+    "武昌区教育局": 6,
+    "中华路街道办事处": 6,
+    "武昌区民政局": 4,
+    "武昌区人力资源和社会保障局": 3,
+    "武昌区城市管理执法局": 4,
+    "武昌区卫生健康局": 2,
+    "国家税务总局武汉市武昌区税务局": 3,
+    "武昌区住房和城市更新局": 3,
+    "武昌区文化和旅游局": 2,
+    "湖北省审计厅": 2,
+}
+# Most of these old estates have no property management: one company looks after the
+# work-unit dormitories, a small service centre after the rest.
+PROPERTY_COMPANIES = {"武汉市中华路物业服务有限公司": 14, "昙华林物业管理中心": 6}
+# Volunteers who are not residents come through an organisation (proposal S12).
+VOLUNTEER_ORGANISATIONS = {
+    "武昌爱心车队": 3,
+    "湖北大学青年志愿者协会": 3,
+    "蓝天救援队武昌分队": 2,
+    "武汉理工大学校友会": 2,
+    "武汉心理咨询师志愿团": 1,
+}
+RESIDENT_VOLUNTEER_TEAM = "新民主路社区志愿服务队"
+CLINIC = "粮道街社区卫生服务站"
+
+VOLUNTEER_REJECTIONS = [
+    "近14天内有发热症状，暂不安排，康复并核酸阴性后可重新报名",
+    "登记信息中查无此人，非本社区居民，请向居住地社区报名",
+]
+PPE_RECEIPTS = ["街道统一下发", "爱心企业捐赠", "区防控指挥部调拨"]
+
+# Task titles by kind, each with the notes its requests come with. No names: a volunteer
+# browsing open tasks sees the title.
+TASK_TEXTS = {
+    "delivery": [
+        ("为独居老人送菜上门", ["老人来电：家里没有菜了", "子女从外地来电，请社区帮忙买菜"]),
+        ("送米面油上门", ["楼栋长反映：老人家里米面快吃完了"]),
+        ("代购生活物资", ["需要代购牛奶、鸡蛋和卫生纸", "腿脚不便，下不了楼取货"]),
+    ],
+    "medicine": [
+        ("代购降压药", ["降压药只剩两天的量"]),
+        ("代购降糖药", ["胰岛素快用完了，家属在外地"]),
+        ("代取慢性病处方药", ["需要代取处方药，处方已拍照", "家属来电请求代取药品"]),
+    ],
+    "check_visit": [
+        ("上门探访独居老人", ["连续两天未上报健康状况", "按计划每三天探访一次"]),
+        ("电话未接通，上门查看", ["电话无人接听", "邻居反映多日未见老人出门"]),
+        ("每日健康询问（上门）", ["老人不会在手机上报体温"]),
+    ],
+    "counselling": [
+        ("心理疏导电话回访", ["上次通话后需要回访"]),
+        ("情绪疏导电话", ["独居老人来电，说睡不着", "居民反映老人情绪不稳"]),
+        ("丧亲家庭心理支持", ["家属近期离世，情绪低落"]),
+    ],
+    "stray_animal": [
+        ("流浪狗出没，需处置", ["居民反映有流浪狗追人", "流浪狗在垃圾站附近出没"]),
+        ("流浪猫聚集，需处置", ["流浪猫夜间扰民"]),
+    ],
+    "other": [
+        ("代缴水电费", ["老人不会手机缴费，家里快停电了"]),
+        ("帮助老人手机扫码登记", ["老人不会扫码登记"]),
+        ("代办慢病卡续期", ["慢病卡到期，药店买不了药"]),
+        ("维修水管", ["水管漏水，家中无人会修"]),
+    ],
+}
+# Kinds whose words depend on the target: a building's stairwells or a public place.
+TASK_TEXTS_AT = {
+    ("disinfection", "building"): [
+        ("楼道消杀", ["按消杀计划每日一次", "楼道有居民反映气味大"]),
+        ("单元门把手和电梯按钮消杀", ["按消杀计划每日两次"]),
+    ],
+    ("disinfection", "place"): [
+        ("公共区域消杀", ["按消杀计划每日两次"]),
+        ("每日例行消杀", ["按消杀计划每日一次", "取货点人流大，需加密消杀"]),
+    ],
+    ("pest", "building"): [("楼道蟑螂消杀", ["楼道里发现蟑螂"])],
+    ("pest", "place"): [
+        ("鼠患处置", ["垃圾站附近老鼠多"]),
+        ("积水处蚊虫孳生", ["积水处蚊子多"]),
+    ],
+}
+ESCORT_TEXTS = {
+    "dialysis": ("接送透析", ["每周一三五透析，需车辆接送"]),
+    "pregnant": ("接送产检", ["孕妇需按时产检，家中无车"]),
+    "other": ("接送就医", ["需按时复诊，无车", "医院预约了检查"]),
+}
+HOUSEHOLD_DELIVERY = ("居家隔离户生活物资配送", ["隔离户来电：需要蔬菜和日用品"])
+MORE_REQUESTS = ["家属再次来电询问", "邻居也反映了同一情况", "楼栋长代为转达"]
+TASK_RESULTS = [
+    "已送达，老人状态良好",
+    "已完成，居民表示感谢",
+    "已完成，拍照留存",
+    "已送到门口，电话告知居民取件",
+    "已完成，下次按时再来",
+]
+TASK_FAILURES = [
+    "敲门无人应答，电话无法接通",
+    "药店缺货，需换一家药店",
+    "居民拒绝开门，已告知网格员",
+    "车辆临时故障，需重新安排",
+    "封闭通道未开放，无法进入",
+]
+TASK_CANCELLATIONS = ["居民已自行解决", "家属已返回照顾", "需求已由街道统一配送", "居民撤回请求"]
+RATING_COMMENTS = ["谢谢志愿者！", "很及时", "态度很好", "辛苦了", "", "", ""]

@@ -1,16 +1,19 @@
 """Writes for the demo community: load it (in one transaction) and remove it again.
 
-The plan comes from `linli.demo.engine`; this module only turns it into rows, in bulk, through
-the registry's own `resident_apply_fields` so the demo's residents carry the same derived keys
-(pinyin, encrypted, hashed and masked ID number) as imported ones.
+The plan comes from `linli.demo.engine` (the community and its registry) and `linli.demo.roster`
+(the workforce, the task pool and protective equipment); this module only turns them into rows,
+in bulk, through the registry's own `resident_apply_fields` so the demo's residents carry the
+same derived keys (pinyin, encrypted, hashed and masked ID number) as imported ones.
 """
 
 import os
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,10 +22,14 @@ from linli.accounts.models import User
 from linli.accounts.services import grant_role
 from linli.core.errors import ApplicationError, Conflict
 from linli.core.services import audit_record
-from linli.demo import engine
+from linli.demo import engine, roster
 from linli.places.models import Building, Community, Entrance, Grid, Household, PublicPlace
 from linli.residents.models import Resident, ResidentTag, Verification
 from linli.residents.services import resident_apply_fields
+from linli.taskpool.choices import KIND_MINUTES, KIND_SKILL
+from linli.taskpool.models import DispatchProposal, Task, TaskEvent, TaskRequest
+from linli.taskpool.services import task_target
+from linli.workforce.models import HoursEntry, PpeItem, PpeMovement, Worker
 
 BATCH = 2000
 DEFAULT_PASSWORD = "linli-demo"  # noqa: S105 (the published demo password)
@@ -71,8 +78,10 @@ def demo_seed(
     today: date | None = None,
     password: str | None = None,
 ) -> dict:
-    """Load Xinmin Road community and its 13 demo logins. All or nothing: any failure rolls
-    the whole load back. Refuses if the community or any demo username already exists."""
+    """Load Xinmin Road community, its 13 demo logins, the roster of every force (each with a
+    login sharing the demo password), the task pool with its history, and worker care (duty
+    hours, protective equipment). All or nothing: any failure rolls the whole load back.
+    Refuses if the community or any demo or roster username already exists."""
     if demo_exists():
         raise Conflict(
             _("The demo community already exists. Use --reset to rebuild it."),
@@ -94,6 +103,17 @@ def demo_seed(
         )
     today = today or timezone.localdate()
     plan = engine.generate(seed=seed, households=households, today=today)
+    # The task pool's times are around the real now (overdue is measured against it), in the
+    # community's time zone; ages are counted to `today`.
+    work = roster.generate_work(plan, seed=seed, now=timezone.localtime())
+    roster_names = [w.username for w in work.workers if not w.existing]
+    taken = list(User.objects.filter(username__in=roster_names).values_list("username", flat=True))
+    if taken:
+        raise Conflict(
+            _("These usernames of the demo roster are already taken: %(names)s.")
+            % {"names": ", ".join(sorted(taken)[:10])},
+            code="demo_users_exist",
+        )
 
     community = Community.objects.create(**plan.community, width=plan.width, height=plan.height)
     grids = {
@@ -141,7 +161,7 @@ def demo_seed(
         ],
         batch_size=BATCH,
     )
-    PublicPlace.objects.bulk_create(
+    places = PublicPlace.objects.bulk_create(
         [
             PublicPlace(
                 community=community, grid=grids[p.grid], kind=p.kind, name=p.name, x=p.x, y=p.y
@@ -150,7 +170,10 @@ def demo_seed(
         ]
     )
 
-    users = _create_users(community, grids, password or demo_password())
+    # One hash for every demo login: they share the published demo password, and hashing it
+    # once per login would cost seconds of a one-minute budget for no security at all.
+    hashed = make_password(password or demo_password())
+    users = _create_users(community, grids, hashed)
     residents = []
     for person in plan.people:
         resident = Resident(household=flats[person.household])
@@ -195,6 +218,18 @@ def demo_seed(
         batch_size=BATCH,
     )
     leader_building = _place_leader_and_resident(users, buildings, plan, residents)
+    rows = _Rows(
+        community=community,
+        grids=grids,
+        buildings=buildings,
+        flats=flats,
+        places=places,
+        residents=residents,
+        users=users,
+    )
+    workers = _load_roster(rows, work, hashed)
+    tasks = _load_tasks(rows, work, workers)
+    _load_care(rows, work, workers)
 
     summary = {
         "seed": seed,
@@ -204,8 +239,12 @@ def demo_seed(
         "households": len(flats),
         "residents": len(residents),
         "places": len(plan.places),
-        "users": len(users),
+        "users": len(rows.users),
         "leader_building": leader_building.number,
+        "workers": len(workers),
+        "forces": _count(w.force for w in work.workers),
+        "tasks": len(tasks),
+        "states": _count(t.status for t in work.tasks),
     }
     audit_record(
         actor=None, action="demo.seed", target=community, community_id=community.pk, detail=summary
@@ -213,10 +252,7 @@ def demo_seed(
     return summary
 
 
-def _create_users(community: Community, grids: dict, password: str) -> dict[str, User]:
-    # One hash for all thirteen: they share the published demo password, and hashing it
-    # thirteen times would cost seconds of a one-minute budget for no security at all.
-    hashed = make_password(password)
+def _create_users(community: Community, grids: dict, hashed: str) -> dict[str, User]:
     users = {}
     for spec in DEMO_USERS:
         superuser = spec.username == "admin"
@@ -273,6 +309,235 @@ def _place_leader_and_resident(users, buildings, plan, residents) -> Building:
     return building
 
 
+@dataclass
+class _Rows:
+    """The rows loaded so far, by plan index (grids by number, users by username)."""
+
+    community: Community
+    grids: dict
+    buildings: list
+    flats: list
+    places: list
+    residents: list
+    users: dict
+
+
+def _count(values) -> dict[str, int]:
+    return dict(sorted(Counter(values).items()))
+
+
+def _at(items: list, index: int | None):
+    return None if index is None else items[index]
+
+
+def _backdate(objects: list, **times: list) -> None:
+    """bulk_create stamps auto_now(_add) fields with the present (on the objects too); the
+    demo's history happened earlier. bulk_update writes the planned times as they are."""
+    for name, values in times.items():
+        for obj, value in zip(objects, values, strict=True):
+            setattr(obj, name, value)
+    if objects:
+        objects[0].__class__.objects.bulk_update(objects, list(times), batch_size=500)
+
+
+def _load_roster(rows: _Rows, work: roster.WorkPlan, hashed: str) -> list[Worker]:
+    """The one roster (proposal S2): a login for everyone not already a demo login, a Worker
+    row each, and the role of their force once they are approved (volunteers are screened
+    first, as linli.workforce.services does it)."""
+    new = [w for w in work.workers if not w.existing]
+    created = User.objects.bulk_create(
+        [
+            User(username=w.username, display_name=w.name, phone=w.phone, password=hashed)
+            for w in new
+        ],
+        batch_size=BATCH,
+    )
+    users = rows.users
+    users.update({u.username: u for u in created})
+    demo_logins = [users[w.username] for w in work.workers if w.existing]
+    for w in work.workers:
+        if w.existing:
+            users[w.username].phone = w.phone
+    User.objects.bulk_update(demo_logins, ["phone"])
+    workers = Worker.objects.bulk_create(
+        [
+            Worker(
+                user=users[w.username],
+                community=rows.community,
+                force=w.force,
+                name=w.name or users[w.username].display_name,
+                phone=w.phone,
+                organisation=w.organisation,
+                home_building=_at(rows.buildings, w.home_building),
+                home_room=w.home_room,
+                grid=rows.grids[w.grid] if w.grid else None,
+                skills=w.skills,
+                availability=w.availability,
+                weekly_hour_cap=w.weekly_hour_cap,
+                status=w.status,
+                resident=_at(rows.residents, w.resident),
+                identity_checked_at=w.identity_checked_at,
+                test_date=w.test_date,
+                training_acknowledged_at=w.training_acknowledged_at,
+                decided_by=users[w.decided_by] if w.decided_by else None,
+                decided_at=w.decided_at,
+                rejection_reason=w.rejection_reason,
+            )
+            for w in work.workers
+        ],
+        batch_size=BATCH,
+    )
+    _backdate(workers, created_at=[w.joined for w in work.workers])
+    for w, worker in zip(work.workers, workers, strict=True):
+        if w.role is None or w.status != "approved":
+            continue
+        if w.force == "grid_worker":
+            grant_role(user=worker.user, role=w.role, grid=worker.grid)
+        elif w.force == "building_leader":
+            grant_role(user=worker.user, role=w.role, building=worker.home_building)
+        else:
+            grant_role(user=worker.user, role=w.role, community=rows.community)
+    return workers
+
+
+def _load_tasks(rows: _Rows, work: roster.WorkPlan, workers: list[Worker]) -> list[Task]:
+    """The task pool with its history: requests, state changes, ratings and, for each done
+    task, the hours it logged, exactly as the task pool's services would have left them."""
+    users = rows.users
+
+    def user(username):
+        return users[username] if username else None
+
+    tasks = []
+    for t in work.tasks:
+        # The task pool's own naming of targets, so de-duplication finds the demo's tasks.
+        target = task_target(
+            resident=_at(rows.residents, t.resident),
+            household=_at(rows.flats, t.household),
+            building=_at(rows.buildings, t.building),
+            place=_at(rows.places, t.place),
+        )
+        tasks.append(
+            Task(
+                **target,
+                kind=t.kind,
+                title=t.title,
+                description=t.description,
+                priority=t.priority,
+                due_at=t.due,
+                source=t.source,
+                required_skill=KIND_SKILL.get(t.kind, ""),
+                estimated_minutes=KIND_MINUTES[t.kind],
+                status=t.status,
+                assignee=_at(workers, t.assignee),
+                created_by=user(t.created_by),
+                started_at=t.started,
+                done_at=t.done,
+                escalated_at=t.escalated,
+                result_note=t.result_note,
+                failure_reason=t.failure_reason,
+                rating=t.rating,
+                rating_comment=t.rating_comment,
+                confirmed_by=user(t.confirmed_by),
+                confirmed_at=t.confirmed,
+            )
+        )
+    Task.objects.bulk_create(tasks, batch_size=BATCH)
+    _backdate(
+        tasks,
+        created_at=[t.created for t in work.tasks],
+        updated_at=[t.updated for t in work.tasks],
+    )
+
+    requests = [
+        TaskRequest(
+            task=task, source=r.source, requested_by=user(r.requested_by), note=r.note[:500]
+        )
+        for t, task in zip(work.tasks, tasks, strict=True)
+        for r in t.requests
+    ]
+    TaskRequest.objects.bulk_create(requests, batch_size=BATCH)
+    _backdate(requests, created_at=[r.at for t in work.tasks for r in t.requests])
+
+    events, times = [], []
+    for t, task in zip(work.tasks, tasks, strict=True):
+        for e in t.events:
+            note = e.note.format(tasks[e.ref].pk) if e.ref is not None else e.note
+            events.append(
+                TaskEvent(
+                    task=task,
+                    action=e.action,
+                    from_status=e.from_status,
+                    to_status=e.to_status,
+                    actor=user(e.actor),
+                    worker=_at(workers, e.worker),
+                    note=note[:500],
+                )
+            )
+            times.append(e.at)
+    TaskEvent.objects.bulk_create(events, batch_size=BATCH)
+    _backdate(events, created_at=times)
+
+    hours = [
+        HoursEntry(
+            worker=workers[t.assignee],
+            day=timezone.localdate(t.done),
+            minutes=t.minutes,
+            task=task,
+        )
+        for t, task in zip(work.tasks, tasks, strict=True)
+        if t.status == "done"
+    ]
+    HoursEntry.objects.bulk_create(hours, batch_size=BATCH)
+    return tasks
+
+
+def _load_care(rows: _Rows, work: roster.WorkPlan, workers: list[Worker]) -> None:
+    """Worker care (S13): duty hours logged by hand, and the protective equipment ledger."""
+    staff1 = rows.users["staff1"]
+    HoursEntry.objects.bulk_create(
+        [
+            HoursEntry(
+                worker=workers[s.worker],
+                day=s.day,
+                minutes=s.minutes,
+                note=s.note,
+                recorded_by=staff1,
+            )
+            for s in work.shifts
+        ],
+        batch_size=BATCH,
+    )
+    items = {
+        i.kind: i
+        for i in PpeItem.objects.bulk_create(
+            [
+                PpeItem(
+                    community=rows.community,
+                    kind=p.kind,
+                    unit=p.unit,
+                    stock=p.stock,
+                    low_threshold=p.low_threshold,
+                )
+                for p in work.ppe_items
+            ]
+        )
+    }
+    movements = PpeMovement.objects.bulk_create(
+        [
+            PpeMovement(
+                item=items[m.kind],
+                worker=_at(workers, m.worker),
+                quantity=m.quantity,
+                by=rows.users[m.by],
+                note=m.note,
+            )
+            for m in work.ppe_movements
+        ]
+    )
+    _backdate(movements, created_at=[m.at for m in work.ppe_movements])
+
+
 @transaction.atomic
 def demo_reset() -> bool:
     """Delete the demo community with everything in it, and the demo logins. True if there
@@ -281,6 +546,13 @@ def demo_reset() -> bool:
     if community is None:
         deleted_users, _detail = User.objects.filter(username__in=DEMO_USERNAMES).delete()
         return bool(deleted_users)
+    # The work first: tasks hold on to residents, buildings and workers.
+    roster_users = list(Worker.objects.filter(community=community).values_list("user", flat=True))
+    HoursEntry.objects.filter(worker__community=community).delete()
+    PpeItem.objects.filter(community=community).delete()
+    Task.objects.filter(community=community).delete()
+    DispatchProposal.objects.filter(community=community).delete()
+    Worker.objects.filter(community=community).delete()
     # The registry first: deleting the verifiers first would null 14,000 references one by one.
     Resident.objects.filter(household__building__community=community).delete()
     Household.objects.filter(building__community=community).delete()
@@ -289,7 +561,8 @@ def demo_reset() -> bool:
     Grid.objects.filter(community=community).delete()
     community_id = community.pk
     community.delete()
-    User.objects.filter(username__in=DEMO_USERNAMES).delete()
+    # The demo logins and everyone on the demo's roster (volunteers who signed up included).
+    User.objects.filter(Q(username__in=DEMO_USERNAMES) | Q(pk__in=roster_users)).delete()
     audit_record(
         actor=None,
         action="demo.reset",

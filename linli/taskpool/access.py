@@ -70,16 +70,24 @@ def access_task_by_id(user, pk, *, action: str = "view"):
 
 
 def sees_details(user, task) -> bool:
-    """Names and phone numbers of the people a task is for: for its owner and the planners of
-    its area, not for every volunteer browsing open tasks."""
+    """Names and phone numbers of the people a task is for: for its owner, the planners of
+    its area and the household it is for, not for every volunteer browsing open tasks."""
     worker = worker_for(user)
     if worker is not None and task.assignee_id == worker.pk:
         return True
+    if _own_household_task(user, task):
+        return True
     from linli.taskpool.models import Task
 
-    return Task.objects.filter(
-        scope_q(user_scope(user, AREA_VIEW), **PATHS), pk=task.pk
-    ).exists() or bool(user_scope(user, {R.RESIDENT}).households)
+    return Task.objects.filter(scope_q(user_scope(user, AREA_VIEW), **PATHS), pk=task.pk).exists()
+
+
+def _own_household_task(user, task) -> bool:
+    households = user_scope(user, {R.RESIDENT}).households
+    return bool(households) and (
+        task.household_id in households
+        or (task.resident_id is not None and task.resident.household_id in households)
+    )
 
 
 def can_view_pool(user) -> bool:
@@ -115,10 +123,4 @@ def can_manage_task(user, task) -> bool:
 
 def can_confirm(user, task) -> bool:
     """The resident the task was for (their household), or a planner of its area."""
-    households = user_scope(user, {R.RESIDENT}).households
-    if households and (
-        task.household_id in households
-        or (task.resident_id and task.resident.household_id in households)
-    ):
-        return True
-    return can_manage_task(user, task)
+    return _own_household_task(user, task) or can_manage_task(user, task)

@@ -29,7 +29,7 @@ from linli.workforce.models import HoursEntry, Worker
 # ------------------------------------------------------------------------- creating
 
 
-def _target(*, resident=None, household=None, building=None, place=None) -> dict:
+def task_target(*, resident=None, household=None, building=None, place=None) -> dict:
     """Fill the target's levels from the most specific one given, and name it."""
     if resident is not None:
         household = resident.household
@@ -100,7 +100,7 @@ def task_create(
     """Create the task for a need, or join the live task already open for the same need and
     target (problem P2). Returns (task, merged)."""
     _validate(kind=kind, priority=priority, title=title, due_at=due_at)
-    target = _target(resident=resident, household=household, building=building, place=place)
+    target = task_target(resident=resident, household=household, building=building, place=place)
     request_note = (note or description or title)[:500]
     for _attempt in range(3):
         live = (
@@ -200,7 +200,9 @@ def _event(task, action, from_status, to_status, *, actor=None, worker=None, not
 
 def _refusal(task: Task, action: str) -> Conflict:
     current = Task.objects.filter(pk=task.pk).values_list("status", flat=True).first()
-    if action == "claim" and current != Status.OPEN:
+    # "Already taken" only when somebody owns it; a task that ended says so (issue 3: claiming
+    # a cancelled task is refused with a message that says why).
+    if action == "claim" and current in LIVE:
         return Conflict(_("Already taken: somebody else has this task."), code="already_taken")
     label = Status(current).label if current else "?"
     return Conflict(
@@ -258,9 +260,32 @@ def _require_worker(worker: Worker | None, task: Task) -> Worker:
     return worker
 
 
+def _check_cap(worker: Worker, task: Task) -> None:
+    """Worker care (S13): a worker cannot take on work beyond their weekly hour cap. Planners
+    may still assign by hand, knowing; the care page flags anyone over."""
+    from linli.workforce.selectors import minutes_this_week
+
+    done = minutes_this_week([worker]).get(worker.pk, 0)
+    owned = sum(
+        Task.objects.filter(assignee=worker, status__in=LIVE).values_list(
+            "estimated_minutes", flat=True
+        )
+    )
+    if done + owned + task.estimated_minutes > worker.weekly_hour_cap * 60:
+        raise PermissionDenied(
+            _(
+                "This would take you over your weekly limit of %(h)d hours. "
+                "Rest: ask staff if it is urgent."
+            )
+            % {"h": worker.weekly_hour_cap},
+            code="over_cap",
+        )
+
+
 @transaction.atomic
 def task_claim(*, actor, worker: Worker | None, task: Task) -> Task:
     _require_worker(worker, task)
+    _check_cap(worker, task)
     return _transition(task, "claim", actor=actor, worker=worker)
 
 
@@ -382,12 +407,12 @@ def _owner(worker: Worker | None, task: Task) -> Worker:
 def tasks_escalate_overdue(*, now=None) -> int:
     """Flag live tasks past their due time for the grid's staff, once each."""
     now = now or timezone.now()
-    overdue = list(
-        Task.objects.overdue(now)
-        .filter(escalated_at__isnull=True)
-        .values_list("pk", "status", "community_id")
-    )
-    Task.objects.filter(pk__in=[pk for pk, _s, _c in overdue]).update(escalated_at=now)
+    candidates = Task.objects.overdue(now).filter(escalated_at__isnull=True)
+    overdue = []
+    for pk, status, community_id in candidates.values_list("pk", "status", "community_id"):
+        # Re-checked per row: two copies of the command running at once escalate a task once.
+        if Task.objects.filter(pk=pk, escalated_at__isnull=True).update(escalated_at=now):
+            overdue.append((pk, status, community_id))
     TaskEvent.objects.bulk_create(
         [
             TaskEvent(task_id=pk, action="escalate", from_status=s, to_status=s)

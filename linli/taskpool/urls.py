@@ -9,5 +9,6 @@ urlpatterns = [
     path("mine/", views.my_tasks, name="mine"),
     path("request/", views.resident_request, name="request"),
     path("<int:pk>/", views.task_detail, name="detail"),
+    path("<int:pk>/photo", views.task_photo, name="photo"),
     path("<int:pk>/<slug:action>/", views.task_action, name="action"),
 ]

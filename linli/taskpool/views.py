@@ -380,3 +380,16 @@ def resident_request(request):
         )
         return redirect("taskpool:detail", pk=task.pk)
     return render(request, "taskpool/request.html", {"form": form, "household": household})
+
+
+@login_required
+def task_photo(request, pk):
+    """A completion photo, only to those who may see the task's details: it shows a door."""
+    from django.http import FileResponse
+
+    task = access.access_task_by_id(request.user, pk)
+    if not task.photo or not access.sees_details(request.user, task):
+        raise Http404
+    response = FileResponse(task.photo.open("rb"))
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

@@ -72,11 +72,12 @@ def test_id_numbers_are_stored_encrypted_hashed_and_masked(demo):
 
 def test_the_same_seed_gives_the_same_residents_after_a_reset(demo):
     before = registry_fingerprint()
+    users = User.objects.count()
     out = seed(reset=True)
     assert "Deleted the previous demo" in out
     assert registry_fingerprint() == before
     assert Community.objects.count() == 1
-    assert User.objects.count() == 13
+    assert User.objects.count() == users > 13
     assert AuditEvent.objects.filter(action="demo.reset").count() == 1
 
 
@@ -112,7 +113,12 @@ def describe(grant: RoleGrant) -> tuple[str, str]:
 
 
 def test_the_thirteen_demo_logins_exist_with_their_grants(demo):
-    users = {u.username: u for u in User.objects.prefetch_related("grants")}
+    users = {
+        u.username: u
+        for u in User.objects.filter(username__in=services.DEMO_USERNAMES).prefetch_related(
+            "grants"
+        )
+    }
     assert set(users) == set(EXPECTED_GRANTS)
     for username, expected in EXPECTED_GRANTS.items():
         user = users[username]
@@ -206,6 +212,13 @@ def test_a_second_run_without_flags_is_refused(demo):
 def test_it_refuses_to_take_over_existing_usernames(db):
     User.objects.create(username="admin")
     with pytest.raises(CommandError, match="admin"):
+        seed()
+    assert not Community.objects.exists() and User.objects.count() == 1
+
+
+def test_it_refuses_to_take_over_a_roster_username(db):
+    User.objects.create(username="vol001")
+    with pytest.raises(CommandError, match="vol001"):
         seed()
     assert not Community.objects.exists() and User.objects.count() == 1
 

@@ -157,3 +157,51 @@ def test_pool_list_query_count_does_not_grow(world, as_user, visit, django_asser
         )
     with django_assert_max_num_queries(12):
         client.get("/tasks/?status=all")
+
+
+def test_a_building_leader_living_here_does_not_see_names_on_other_open_tasks(
+    world, as_user, visit
+):
+    from linli.accounts.models import User
+
+    leader = User.objects.get(username="leader_a1")
+    leader.resident = world.residents["chen"]
+    leader.save()
+    worker(world, "leader_a1", force=Force.BUILDING_LEADER)
+    page = as_user("leader_a1").get("/tasks/mine/").content.decode()
+    assert "看望王秀英" in page and "王秀英 ·" not in page
+
+
+def test_the_photo_is_served_only_to_those_who_see_details(
+    world, as_user, visit, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (2, 2), "white").save(buffer, "GIF")
+    gif = buffer.getvalue()
+    worker(world, "volunteer")
+    client = as_user("volunteer")
+    client.post(f"/tasks/{visit.pk}/claim/")
+    client.post(
+        f"/tasks/{visit.pk}/complete/",
+        {"note": "ok", "photo": SimpleUploadedFile("door.gif", gif, content_type="image/gif")},
+    )
+    visit.refresh_from_db()
+    assert visit.photo
+    assert client.get(f"/tasks/{visit.pk}/photo").status_code == 200
+    assert as_user("staff").get(f"/tasks/{visit.pk}/photo").status_code == 200
+    assert as_user("grid_b").get(f"/tasks/{visit.pk}/photo").status_code == 404
+
+
+def test_claiming_over_the_weekly_cap_is_refused(world, as_user, visit):
+    worker(world, "volunteer", weekly_hour_cap=0)
+    response = as_user("volunteer").post(f"/tasks/{visit.pk}/claim/", follow=True)
+    assert "weekly limit" in response.content.decode()
+    visit.refresh_from_db()
+    assert visit.status == Status.OPEN

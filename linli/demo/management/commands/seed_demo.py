@@ -10,12 +10,15 @@ from linli.core.errors import ApplicationError
 from linli.demo import engine
 from linli.demo.services import demo_reset, demo_seed
 from linli.places.models import Community
+from linli.taskpool.choices import Status
+from linli.workforce.choices import Force
 
 
 class Command(BaseCommand):
     help = (
         "Load the demo community, Xinmin Road (新民主路社区): 6,514 households, 14,411 "
-        "residents and 13 demo logins. Refuses if it is already loaded, unless --reset."
+        "residents, 13 demo logins, the roster of every force and a few hundred tasks in every "
+        "state. Refuses if it is already loaded, unless --reset."
     )
 
     def add_arguments(self, parser):
@@ -80,4 +83,13 @@ class Command(BaseCommand):
                     "seconds": time.monotonic() - started,
                 }
             )
+        )
+        self.stdout.write(
+            _("Roster: %(workers)d workers (%(forces)s); task pool: %(tasks)d tasks (%(states)s).")
+            % {
+                "workers": summary["workers"],
+                "forces": ", ".join(f"{Force(k).label} {n}" for k, n in summary["forces"].items()),
+                "tasks": summary["tasks"],
+                "states": ", ".join(f"{Status(k).label} {n}" for k, n in summary["states"].items()),
+            }
         )
