@@ -215,7 +215,9 @@ def worker_update(*, actor, worker: Worker, values: dict) -> Worker:
     with it, so the person's access always follows the roster."""
     cleaned = _clean(values, community=worker.community, partial=True)
     worker = (
-        Worker.objects.select_for_update().select_related("user", "community").get(pk=worker.pk)
+        Worker.objects.select_for_update(of=("self",))
+        .select_related("user", "community")
+        .get(pk=worker.pk)
     )
     before = snapshot(worker)
     for name, value in cleaned.items():
@@ -345,7 +347,7 @@ def _registry_record(number: str, community_id: int):
 
 def _pending(worker: Worker) -> Worker:
     locked = (
-        Worker.objects.select_for_update()
+        Worker.objects.select_for_update(of=("self",))
         .select_related("user", "community", "resident__household__building")
         .get(pk=worker.pk)
     )
