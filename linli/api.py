@@ -3,7 +3,10 @@
 from linli.accounts.api import api_auth
 from linli.accounts.api import router as auth_router
 from linli.core.api import build_api
+from linli.delivery.api import router as delivery_router
 from linli.residents.api import households_router, residents_router
+from linli.supplies.api import jobs_router, orders_router, rounds_router
+from linli.supplies.pickup_api import router as pickups_router
 from linli.taskpool.api import router as tasks_router
 from linli.taskpool.dispatch_api import router as dispatch_router
 from linli.workforce.api import router as workers_router
@@ -15,3 +18,8 @@ api.add_router("/households", households_router)
 api.add_router("/tasks", tasks_router)
 api.add_router("/workers", workers_router)
 api.add_router("/dispatch", dispatch_router)
+api.add_router("/rounds", rounds_router)
+api.add_router("/orders", orders_router)
+api.add_router("/jobs", jobs_router)
+api.add_router("/delivery", delivery_router)
+api.add_router("/pickups", pickups_router)

@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "linli.workforce",
     "linli.taskpool",
     "linli.supplies",
+    "linli.delivery",
+    "linli.notices",
     "linli.demo",
 ]
 
@@ -95,6 +97,8 @@ TEMPLATES = [
                 "linli.core.context_processors.linli",
                 "linli.residents.context_processors.nav",
                 "linli.taskpool.context_processors.nav",
+                "linli.supplies.context_processors.nav",
+                "linli.notices.context_processors.unread",
             ],
         },
     },
@@ -206,3 +210,9 @@ LINLI_PAGE_SIZE = env_int("LINLI_PAGE_SIZE", 50)
 LINLI_IMPORT_MAX_ROWS = env_int("LINLI_IMPORT_MAX_ROWS", 50_000)
 LINLI_IMPORT_MAX_BYTES = env_int("LINLI_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 LINLI_API_TOKEN_DAYS = env_int("LINLI_API_TOKEN_DAYS", 30)
+# Supplies (issue 4): a supplier whose delivery staff have no negative test within this many
+# hours cannot be scheduled for a round (proposal S4: supply staff must be screened).
+LINLI_SUPPLIER_TEST_HOURS = env_int("LINLI_SUPPLIER_TEST_HOURS", 48)
+# Where text messages go: LogSmsBackend writes them to the log (and each one is a Notification
+# row); ConsoleSmsBackend prints them; a real gateway is one more class with send().
+LINLI_SMS_BACKEND = env_str("LINLI_SMS_BACKEND", "linli.notices.backends.LogSmsBackend")
