@@ -76,10 +76,10 @@ class PlanForm(forms.Form):
 
 class PreferenceForm(forms.Form):
     earliest = forms.TimeField(
-        label=_("From"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+        label=_("Not before"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
     )
     latest = forms.TimeField(
-        label=_("Until"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+        label=_("Not after"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
     )
     note = forms.CharField(
         label=_("Note for the volunteer (e.g. knock loudly)"), max_length=200, required=False

@@ -82,7 +82,7 @@ def routes_svg(plan, routes, *, width: int = 640, numbered: bool = False) -> str
             f'stroke-opacity=".75" stroke-linejoin="round"/>'
         )
     parts += dots
-    start = plan.start_place.name if plan.start_place else _("Start")
+    start = plan.start_place.name if plan.start_place else _("Starting point")
     parts.append(
         f'<rect x="{sx - 6}" y="{sy - 6}" width="12" height="12" fill="#fff" stroke="#111" '
         f'stroke-width="2"><title>{escape(start)}</title></rect>'

@@ -309,8 +309,10 @@ class PickupPlanIn(Schema):
 
     k: int | None = Field(None, ge=1, description="number of points (default: the last plan's)")
     capacity: int | None = Field(None, ge=1, description="households one point can serve")
-    pinned: list[int] = Field([], description="candidate ids that must be chosen")
-    forbidden: list[int] = Field([], description="candidate ids that must not be chosen")
+    pinned: list[str] = Field(
+        [], description='candidate keys that must be chosen, e.g. "place:3" or "building:12"'
+    )
+    forbidden: list[str] = Field([], description="candidate keys that must not be chosen")
 
 
 def _plan_round(request, round_id: int):

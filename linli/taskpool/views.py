@@ -197,8 +197,16 @@ def task_detail(request, pk):
             "fail_form": FailForm(),
             "confirm_form": ConfirmForm(),
             "live": task.status in LIVE,
+            "route": _route_of(task) if details else None,
         },
     )
+
+
+def _route_of(task):
+    """The door-delivery route this task walks, if it is one (its sheet lists the stops)."""
+    from linli.delivery.models import Route
+
+    return Route.objects.filter(task=task).first() if task.kind == TaskKind.DELIVERY else None
 
 
 ACTIONS = {
