@@ -152,3 +152,26 @@ def phone(request, browser, console_errors):
         ARTIFACTS.mkdir(exist_ok=True)
         phone.screenshot(path=ARTIFACTS / f"{request.node.name}-phone.png", full_page=True)
     context.close()
+
+
+@pytest.fixture
+def second_phone(request, browser, console_errors):
+    """Another phone with cookies of its own (a volunteer's, beside a resident's `phone`), so
+    a test can drive two people's phones and a desk at once. Console errors go to the same
+    list; a failing test leaves a screenshot of it too."""
+    context = browser.new_context(
+        locale="zh-CN",
+        timezone_id="Asia/Shanghai",
+        viewport=PHONE,
+        is_mobile=True,
+        has_touch=True,
+    )
+    context.set_default_timeout(15_000)
+    second = context.new_page()
+    _watch(second, console_errors)
+    yield second
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        ARTIFACTS.mkdir(exist_ok=True)
+        second.screenshot(path=ARTIFACTS / f"{request.node.name}-phone2.png", full_page=True)
+    context.close()

@@ -256,6 +256,33 @@ def leader_building(plan: Plan) -> int:
     return next(i for i, b in enumerate(plan.buildings) if b.grid == 1)
 
 
+def resident1_person(plan: Plan) -> int:
+    """The registry record resident1 logs in as (an index into plan.people): an older
+    householder in leader1's building, an old couple's flat if there is one, else elsewhere in
+    grid 1 (every household has an adult householder)."""
+    home = leader_building(plan)
+    size: dict[int, int] = {}
+    for person in plan.people:
+        size[person.household] = size.get(person.household, 0) + 1
+
+    def rank(index):
+        person = plan.people[index]
+        return (
+            plan.households[person.household].building != home,
+            size[person.household] != 2,
+            person.age(plan.today) < 60,
+            person.household,
+        )
+
+    candidates = [
+        i
+        for i, person in enumerate(plan.people)
+        if person.relation == "householder"
+        and plan.buildings[plan.households[person.household].building].grid == 1
+    ]
+    return min(candidates, key=rank)
+
+
 def _minutes(rng, low: float, high: float) -> timedelta:
     return timedelta(minutes=round(rng.uniform(low, high)))
 

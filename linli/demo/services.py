@@ -1,18 +1,20 @@
 """Writes for the demo community: load it (in one transaction) and remove it again.
 
-The plan comes from `linli.demo.engine` (the community and its registry) and `linli.demo.roster`
-(the workforce, the task pool and protective equipment); this module only turns them into rows,
-in bulk, through the registry's own `resident_apply_fields` so the demo's residents carry the
-same derived keys (pinyin, encrypted, hashed and masked ID number) as imported ones.
+The plan comes from `linli.demo.engine` (the community and its registry), `linli.demo.roster`
+(the workforce, the task pool and protective equipment) and `linli.demo.groupbuy` (suppliers,
+catalogue and group-purchase rounds); this module turns them into rows, in bulk, through the
+registry's own `resident_apply_fields` so the demo's residents carry the same derived keys
+(pinyin, encrypted, hashed and masked ID number) as imported ones, and runs the supplies and
+delivery apps' own planning on them (pickup points, slots, door delivery, routes).
 """
 
 import os
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,14 +23,35 @@ from linli.accounts.choices import Role
 from linli.accounts.models import User
 from linli.accounts.services import grant_role
 from linli.core.errors import ApplicationError, Conflict
+from linli.core.models import Job
 from linli.core.services import audit_record
-from linli.demo import engine, roster
+from linli.delivery import services as delivery
+from linli.delivery.eligibility import door_delivery_households
+from linli.delivery.models import DeliveryPreference, DoorDeliveryOverride, RoutePlan, RouteStop
+from linli.demo import engine, groupbuy, roster
+from linli.notices.choices import Channel, NoticeStatus
+from linli.notices.models import Notification
 from linli.places.models import Building, Community, Entrance, Grid, Household, PublicPlace
 from linli.residents.models import Resident, ResidentTag, Verification
 from linli.residents.services import resident_apply_fields
+from linli.supplies import pickup, placement_engine
+from linli.supplies import services as supplies
+from linli.supplies.choices import OrderStatus, RoundStatus
+from linli.supplies.models import (
+    Order,
+    OrderLine,
+    Package,
+    PickupPlan,
+    PickupPoint,
+    Round,
+    RoundItem,
+    Supplier,
+    SupplierStaff,
+)
 from linli.taskpool.choices import KIND_MINUTES, KIND_SKILL
 from linli.taskpool.models import DispatchProposal, Task, TaskEvent, TaskRequest
 from linli.taskpool.services import task_target
+from linli.workforce.choices import Force, WorkerStatus
 from linli.workforce.models import HoursEntry, PpeItem, PpeMovement, Worker
 
 BATCH = 2000
@@ -79,8 +102,10 @@ def demo_seed(
     password: str | None = None,
 ) -> dict:
     """Load Xinmin Road community, its 13 demo logins, the roster of every force (each with a
-    login sharing the demo password), the task pool with its history, and worker care (duty
-    hours, protective equipment). All or nothing: any failure rolls the whole load back.
+    login sharing the demo password), the task pool with its history, worker care (duty
+    hours, protective equipment), and food and supplies: suppliers and their catalogue, a
+    pickup-point plan, a round being collected (points, slots, codes, door-delivery routes)
+    and a round open for orders. All or nothing: any failure rolls the whole load back.
     Refuses if the community or any demo or roster username already exists."""
     if demo_exists():
         raise Conflict(
@@ -103,9 +128,15 @@ def demo_seed(
         )
     today = today or timezone.localdate()
     plan = engine.generate(seed=seed, households=households, today=today)
-    # The task pool's times are around the real now (overdue is measured against it), in the
-    # community's time zone; ages are counted to `today`.
-    work = roster.generate_work(plan, seed=seed, now=timezone.localtime())
+    # The task pool's and the rounds' times are around the real now (overdue, open and the
+    # supplier staff's tests are measured against it), in the community's time zone; ages are
+    # counted to `today`.
+    now = timezone.localtime()
+    work = roster.generate_work(plan, seed=seed, now=now)
+    resident1 = roster.resident1_person(plan)
+    shop = groupbuy.generate_shop(
+        plan, work, seed=seed, now=now, logins={plan.people[resident1].household: "resident1"}
+    )
     roster_names = [w.username for w in work.workers if not w.existing]
     taken = list(User.objects.filter(username__in=roster_names).values_list("username", flat=True))
     if taken:
@@ -217,7 +248,7 @@ def demo_seed(
         ],
         batch_size=BATCH,
     )
-    leader_building = _place_leader_and_resident(users, buildings, plan, residents)
+    leader_building = _place_leader_and_resident(users, buildings, plan, residents, resident1)
     rows = _Rows(
         community=community,
         grids=grids,
@@ -230,6 +261,7 @@ def demo_seed(
     workers = _load_roster(rows, work, hashed)
     tasks = _load_tasks(rows, work, workers)
     _load_care(rows, work, workers)
+    supplies_summary = _load_shop(rows, plan, shop, workers, now=now)
 
     summary = {
         "seed": seed,
@@ -243,8 +275,10 @@ def demo_seed(
         "leader_building": leader_building.number,
         "workers": len(workers),
         "forces": _count(w.force for w in work.workers),
-        "tasks": len(tasks),
-        "states": _count(t.status for t in work.tasks),
+        # The pool as loaded, with the door-delivery route tasks the routing added to it.
+        "tasks": len(tasks) + supplies_summary["routes"],
+        "states": _count(Task.objects.filter(community=community).values_list("status", flat=True)),
+        **supplies_summary,
     }
     audit_record(
         actor=None, action="demo.seed", target=community, community_id=community.pk, detail=summary
@@ -276,31 +310,12 @@ def _create_users(community: Community, grids: dict, hashed: str) -> dict[str, U
     return users
 
 
-def _place_leader_and_resident(users, buildings, plan, residents) -> Building:
+def _place_leader_and_resident(users, buildings, plan, residents, resident1: int) -> Building:
     """leader1 leads the first building of grid 1; resident1 is an older householder there
-    (an old couple's flat if there is one, so their household page has two people)."""
-    index = next(i for i, b in enumerate(plan.buildings) if b.grid == 1)
-    building = buildings[index]
+    (linli.demo.roster.resident1_person chooses them)."""
+    building = buildings[roster.leader_building(plan)]
     grant_role(user=users["leader1"], role=Role.BUILDING_LEADER, building=building)
-    size: dict[int, int] = {}
-    for person in plan.people:
-        size[person.household] = size.get(person.household, 0) + 1
-
-    def rank(pair):
-        person, _resident = pair
-        return (size[person.household] != 2, person.age(plan.today) < 60, person.household)
-
-    # Every household has an adult householder; prefer leader1's building, then grid 1.
-    candidates = [
-        (person, resident)
-        for person, resident in zip(plan.people, residents, strict=True)
-        if person.relation == "householder"
-        and plan.buildings[plan.households[person.household].building].grid == 1
-    ]
-    _person, resident = min(
-        candidates,
-        key=lambda pair: (plan.households[pair[0].household].building != index, rank(pair)),
-    )
+    resident = residents[resident1]
     user = users["resident1"]
     user.resident = resident
     user.display_name = resident.name
@@ -332,12 +347,31 @@ def _at(items: list, index: int | None):
 
 def _backdate(objects: list, **times: list) -> None:
     """bulk_create stamps auto_now(_add) fields with the present (on the objects too); the
-    demo's history happened earlier. bulk_update writes the planned times as they are."""
+    demo's history happened earlier. `_write` writes the planned times as they are."""
     for name, values in times.items():
         for obj, value in zip(objects, values, strict=True):
             setattr(obj, name, value)
-    if objects:
-        objects[0].__class__.objects.bulk_update(objects, list(times), batch_size=500)
+    _write(objects, list(times))
+
+
+def _write(objects: list, names: list[str]) -> None:
+    """Write fields of rows already saved: one UPDATE by primary key, executed for every row.
+    bulk_update builds a CASE expression per field that takes seconds for the thousands of
+    orders of a round; this takes milliseconds, on SQLite and PostgreSQL alike. Values go
+    through each field's own conversion; only the table and column names are spliced in."""
+    if not objects:
+        return
+    meta = objects[0]._meta
+    fields = [meta.get_field(name) for name in names]
+    quote = connection.ops.quote_name
+    columns = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+    sql = f"UPDATE {quote(meta.db_table)} SET {columns} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608
+    params = [
+        [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields] + [obj.pk]
+        for obj in objects
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
 
 
 def _load_roster(rows: _Rows, work: roster.WorkPlan, hashed: str) -> list[Worker]:
@@ -538,6 +572,334 @@ def _load_care(rows: _Rows, work: roster.WorkPlan, workers: list[Worker]) -> Non
     _backdate(movements, created_at=[m.at for m in work.ppe_movements])
 
 
+def _load_shop(
+    rows: _Rows, plan: engine.Plan, shop: groupbuy.ShopPlan, workers: list[Worker], *, now
+) -> dict:
+    """Food and supplies (issue 4), through the apps' own services where they do the work:
+    the pickup-point plan is solved by the placement engine (exact p-median on HiGHS) and saved
+    by linli.supplies.pickup; the open round is created and opened by linli.supplies.services,
+    which checks the supplier's staff tests (S4); the earlier round is closed with the slot
+    allocation and the door-delivery rule of round_close; its door deliveries are routed by
+    linli.delivery (PyVRP), each route a task in the pool. Orders are loaded in bulk."""
+    staff1 = rows.users["staff1"]
+    community = rows.community
+    suppliers = Supplier.objects.bulk_create(
+        [
+            Supplier(
+                community=community, name=s.name, kind=s.kind, contact=s.contact, phone=s.phone
+            )
+            for s in shop.suppliers
+        ]
+    )
+    SupplierStaff.objects.bulk_create(
+        [
+            SupplierStaff(
+                supplier=supplier,
+                name=person.name,
+                phone=person.phone,
+                tested_at=person.tested_at,
+                test_result=person.result,
+            )
+            for supplier, spec in zip(suppliers, shop.suppliers, strict=True)
+            for person in spec.staff
+        ]
+    )
+    packages = Package.objects.bulk_create(
+        [
+            Package(
+                supplier=suppliers[p.supplier],
+                kind=p.kind,
+                name=p.name,
+                contents=p.contents,
+                price_fen=p.price_fen,
+                subsidised_price_fen=p.subsidised_price_fen,
+            )
+            for p in shop.packages
+        ]
+    )
+
+    # The pickup points, planned the way "Plan pickup points" plans them, before either round.
+    data = pickup.plan_input(community, k=shop.k)
+    result = placement_engine.solve(data.instance, time_limit=pickup.PLAN_TIME_LIMIT)
+    pickup_plan = pickup.pickup_plan_save(actor=staff1, data=data, result=result)
+    earlier, current = shop.round("closed"), shop.round("open")
+    _backdate([pickup_plan], created_at=[earlier.opens - timedelta(hours=2)])
+
+    # Staff decisions on door delivery, and preferred times, before the earlier round closed.
+    for o in shop.overrides:
+        delivery.override_set(
+            actor=staff1, household=rows.flats[o.household], include=o.include, reason=o.reason
+        )
+    for p in shop.preferences:
+        delivery.preference_set(
+            actor=staff1,
+            household=rows.flats[p.household],
+            earliest=p.earliest,
+            latest=p.latest,
+            note=p.note,
+        )
+
+    # The open round goes through the round services: the supplier must be screened (S4).
+    open_round = supplies.round_create(
+        actor=staff1,
+        supplier=suppliers[current.supplier],
+        title=current.title,
+        buildings=rows.buildings,
+        opens_at=current.opens,
+        closes_at=current.closes,
+        pickup_starts_at=current.pickup_starts,
+        slot_minutes=current.slot_minutes,
+        slot_capacity=current.slot_capacity,
+        household_limit=current.household_limit,
+        items=[
+            supplies.ItemSpec(
+                package=packages[i.package], stock=i.initial, per_household=i.per_household
+            )
+            for i in current.items
+        ],
+    )
+    supplies.round_open(actor=staff1, round_=open_round)
+    open_items = list(open_round.items.order_by("pk"))
+    # The earlier round took its orders before now, which round_create refuses to set up.
+    closed_round = Round.objects.create(
+        community=community,
+        supplier=suppliers[earlier.supplier],
+        title=earlier.title,
+        opens_at=earlier.opens,
+        closes_at=earlier.closes,
+        pickup_starts_at=earlier.pickup_starts,
+        slot_minutes=earlier.slot_minutes,
+        slot_capacity=earlier.slot_capacity,
+        household_limit=earlier.household_limit,
+        status=RoundStatus.OPEN,
+        created_by=staff1,
+    )
+    closed_round.buildings.set(rows.buildings)
+    closed_items = RoundItem.objects.bulk_create(
+        [
+            RoundItem(
+                round=closed_round,
+                package=packages[i.package],
+                price_fen=shop.packages[i.package].resident_price_fen,
+                stock=i.initial,
+                per_household=i.per_household,
+            )
+            for i in earlier.items
+        ]
+    )
+    Round.objects.filter(pk__in=[open_round.pk, closed_round.pk]).update(pickup_plan=pickup_plan)
+    open_round.pickup_plan = closed_round.pickup_plan = pickup_plan
+    _backdate(
+        [closed_round, open_round],
+        created_at=[earlier.opens - timedelta(hours=1), current.opens - timedelta(minutes=20)],
+    )
+    closed_orders = _load_orders(rows, closed_round, closed_items, earlier)
+    open_orders = _load_orders(rows, open_round, open_items, current)
+
+    closed = _close_round(
+        rows, plan, closed_round, earlier, closed_orders, pickup_plan, workers, now=now
+    )
+    routes = _plan_routes(closed_round, closed["door"])
+    return {
+        "suppliers": len(suppliers),
+        "packages": len(packages),
+        "pickup_points": pickup_plan.k,
+        "pickup_plan": {
+            "method": pickup_plan.method,
+            "gap": pickup_plan.gap,
+            "seconds": round(pickup_plan.seconds, 2),
+            "mean_walk_m": round(pickup_plan.cost / max(1, len(rows.flats)), 1),
+        },
+        "open_round_orders": sum(1 for o in open_orders if o.status == OrderStatus.PLACED),
+        "closed_round_orders": closed["orders"],
+        "collected": closed["collected"],
+        "door_deliveries": closed["door"],
+        "routes": routes["routes"],
+        "route_stops": routes["stops"],
+        "unplanned": routes["unplanned"],
+        "route_seconds": routes["seconds"],
+    }
+
+
+def _load_orders(rows: _Rows, round_: Round, items: list, spec: groupbuy.RoundPlan) -> list:
+    """A round's orders and lines in bulk, as order_place would have left them: a pickup code
+    each (unique in the round), the price paid per line, and the stock left in each package
+    (offered less what the live orders hold)."""
+    users = rows.users
+    orders = [
+        Order(
+            round=round_,
+            household=rows.flats[o.household],
+            status=OrderStatus.CANCELLED if o.cancelled else OrderStatus.PLACED,
+            placed_by=users.get(o.placed_by) if o.placed_by else None,
+            payment=o.payment,
+            pickup_code=o.code,
+            total_fen=sum(items[i].price_fen * q for i, q in o.lines.items()),
+        )
+        for o in spec.orders
+    ]
+    Order.objects.bulk_create(orders, batch_size=BATCH)
+    OrderLine.objects.bulk_create(
+        [
+            OrderLine(order=order, item=items[i], quantity=q, price_fen=items[i].price_fen)
+            for order, o in zip(orders, spec.orders, strict=True)
+            for i, q in o.lines.items()
+        ],
+        batch_size=BATCH,
+    )
+    _backdate(
+        orders,
+        created_at=[o.created for o in spec.orders],
+        updated_at=[o.cancelled or o.created for o in spec.orders],
+    )
+    for item, item_spec in zip(items, spec.items, strict=True):
+        item.stock = item_spec.stock
+    RoundItem.objects.bulk_update(items, ["stock"])
+    return orders
+
+
+def _close_round(
+    rows: _Rows,
+    plan: engine.Plan,
+    round_: Round,
+    spec: groupbuy.RoundPlan,
+    orders: list[Order],
+    pickup_plan: PickupPlan,
+    workers: list[Worker],
+    *,
+    now,
+) -> dict:
+    """Close the earlier round as pickup.round_close does - door delivery by the registry's
+    rule and staff overrides (S4), each other order its building's point and a slot staggered
+    by building (allocate_slots) - and as if it closed last night: every household was told by
+    text (and resident1 in the app), and the households whose slot has passed collected."""
+    staff1 = rows.users["staff1"]
+    points = {a.building_id: a.point for a in pickup_plan.assignments.select_related("point")}
+    live = [o for o in orders if o.status == OrderStatus.PLACED]
+    shows = {
+        order.pk: (o.shows_up, o.arrives)
+        for order, o in zip(orders, spec.orders, strict=True)
+        if order.status == OrderStatus.PLACED
+    }
+    at_door = door_delivery_households(rows.community, today=plan.today)
+    for order in live:
+        order.door_delivery = order.household_id in at_door
+    given = pickup.allocate_slots(round_, live, points)
+    # The volunteers on the roster take turns at the points (any screened worker may, S11).
+    volunteers = [
+        w.user for w in workers if w.force == Force.VOLUNTEER and w.status == WorkerStatus.APPROVED
+    ]
+    point_ids = sorted({p.pk for p in points.values()})
+    at_point = {pk: volunteers[k % len(volunteers)] for k, pk in enumerate(point_ids)}
+    collected = 0
+    for order in live:
+        order.pickup_point, order.slot_start = given[order.pk]
+        shows_up, arrives = shows[order.pk]
+        if order.door_delivery or order.slot_start is None or not shows_up:
+            continue
+        arrived = order.slot_start + timedelta(minutes=arrives)
+        if arrived <= now:
+            order.status = OrderStatus.COLLECTED
+            order.collected_at = order.updated_at = arrived
+            order.collected_by = at_point[order.pickup_point.pk]
+            collected += 1
+    _write(
+        live,
+        [
+            "pickup_point",
+            "slot_start",
+            "door_delivery",
+            "status",
+            "collected_at",
+            "collected_by",
+            "updated_at",
+        ],
+    )
+    Round.objects.filter(pk=round_.pk).update(status=RoundStatus.CLOSED, closed_at=spec.closed)
+    round_.status, round_.closed_at = RoundStatus.CLOSED, spec.closed
+    door = sum(1 for o in live if o.door_delivery)
+    audit_record(
+        actor=staff1,
+        action="round.close",
+        target=round_,
+        community_id=round_.community_id,
+        detail={
+            "plan_id": pickup_plan.pk,
+            "orders": len(live),
+            "slots": len({(o.pickup_point_id, o.slot_start) for o in live if o.slot_start}),
+            "door_delivery": door,
+        },
+    )
+    _tell_households(rows, plan, live, sent=spec.closed + timedelta(minutes=1))
+    return {"orders": len(live), "door": door, "collected": collected}
+
+
+def _household_phones(plan: engine.Plan) -> dict[int, str]:
+    """The phone a household is texted on, as linli.notices.services.household_phone picks it:
+    the householder's, else the first one recorded."""
+    phones: dict[int, str] = {}
+    for person in plan.people:
+        if person.phone and (person.relation == "householder" or person.household not in phones):
+            phones[person.household] = person.phone
+    return phones
+
+
+def _tell_households(rows: _Rows, plan: engine.Plan, orders: list, *, sent: datetime) -> None:
+    """The notices round_close sends (its point, slot and code, or door delivery), as sent
+    last night: a text to every household with a phone, in the app to resident1."""
+    flat_index = {flat.pk: i for i, flat in enumerate(rows.flats)}
+    phones = _household_phones(plan)
+    resident1 = rows.users["resident1"]
+    notices = []
+    for order in orders:
+        title, body = pickup.round_closed_message(order)
+        phone = phones.get(flat_index[order.household_id], "")
+        if phone:
+            notices.append(
+                Notification(
+                    channel=Channel.SMS,
+                    household=order.household,
+                    phone=phone,
+                    title=title[:100],
+                    body=body,
+                    status=NoticeStatus.SENT,
+                    sent_at=sent,
+                )
+            )
+        if order.household_id == resident1.resident.household_id:
+            notices.append(
+                Notification(
+                    channel=Channel.IN_APP,
+                    user=resident1,
+                    household=order.household,
+                    title=title[:100],
+                    body=body,
+                    status=NoticeStatus.SENT,
+                    sent_at=sent,
+                )
+            )
+    Notification.objects.bulk_create(notices, batch_size=BATCH)
+    _backdate(notices, created_at=[sent] * len(notices))
+
+
+def _plan_routes(round_: Round, door: int) -> dict:
+    """Plan door-delivery routes as staff would from the page, with a short time limit, and
+    solve at once rather than in the background: every route becomes a task in the pool,
+    assigned to its volunteer."""
+    if not door:
+        return {"routes": 0, "stops": 0, "unplanned": 0, "seconds": 0.0}
+    request = delivery.route_plan_request(
+        actor=round_.created_by, round_=round_, seconds=groupbuy.route_seconds(door)
+    )
+    solved = delivery.route_plan_solve(plan_id=request.pk)
+    return {
+        "routes": solved.routes.count(),
+        "stops": RouteStop.objects.filter(plan=solved).count(),
+        "unplanned": len(solved.unplanned or []),
+        "seconds": round(solved.solve_seconds or 0, 2),
+    }
+
+
 @transaction.atomic
 def demo_reset() -> bool:
     """Delete the demo community with everything in it, and the demo logins. True if there
@@ -546,7 +908,19 @@ def demo_reset() -> bool:
     if community is None:
         deleted_users, _detail = User.objects.filter(username__in=DEMO_USERNAMES).delete()
         return bool(deleted_users)
-    # The work first: tasks hold on to residents, buildings and workers.
+    # Supplies first: routes hold on to workers, orders to households, rounds to suppliers.
+    RoutePlan.objects.filter(community=community).delete()  # with their routes and stops
+    Notification.objects.filter(household__building__community=community).delete()
+    OrderLine.objects.filter(order__round__community=community).delete()
+    Order.objects.filter(round__community=community).delete()
+    Round.objects.filter(community=community).delete()  # with their packages on offer
+    Supplier.objects.filter(community=community).delete()  # with staff and catalogue
+    PickupPlan.objects.filter(community=community).delete()
+    PickupPoint.objects.filter(community=community).delete()
+    DoorDeliveryOverride.objects.filter(community=community).delete()
+    DeliveryPreference.objects.filter(household__building__community=community).delete()
+    Job.objects.filter(community_id=community.pk).delete()
+    # The work next: tasks hold on to residents, buildings and workers.
     roster_users = list(Worker.objects.filter(community=community).values_list("user", flat=True))
     HoursEntry.objects.filter(worker__community=community).delete()
     PpeItem.objects.filter(community=community).delete()

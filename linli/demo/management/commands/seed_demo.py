@@ -17,8 +17,9 @@ from linli.workforce.choices import Force
 class Command(BaseCommand):
     help = (
         "Load the demo community, Xinmin Road (新民主路社区): 6,514 households, 14,411 "
-        "residents, 13 demo logins, the roster of every force and a few hundred tasks in every "
-        "state. Refuses if it is already loaded, unless --reset."
+        "residents, 13 demo logins, the roster of every force, a few hundred tasks in every "
+        "state, suppliers, a pickup-point plan, a round being collected with door-delivery "
+        "routes and a round open for orders. Refuses if it is already loaded, unless --reset."
     )
 
     def add_arguments(self, parser):
@@ -92,4 +93,13 @@ class Command(BaseCommand):
                 "tasks": summary["tasks"],
                 "states": ", ".join(f"{Status(k).label} {n}" for k, n in summary["states"].items()),
             }
+        )
+        self.stdout.write(
+            _(
+                "Supplies: %(suppliers)d suppliers, %(packages)d packages; %(pickup_points)d "
+                "pickup points; open round: %(open_round_orders)d orders; round being "
+                "collected: %(closed_round_orders)d orders, %(collected)d collected, "
+                "%(door_deliveries)d door deliveries in %(routes)d routes."
+            )
+            % summary
         )
