@@ -641,3 +641,19 @@ def _route_task(plan: RoutePlan, route: Route, stops: list[RouteStop]):
     if merged:  # a task for the same target appeared a moment ago: plan again
         raise Conflict(_("The task pool changed while saving the routes; please plan again."))
     return task
+
+
+def route_task_completed(*, task) -> int:
+    """The route's volunteer marked the route done: its stops' orders were brought to the door.
+    Returns how many orders were marked delivered (placed ones only: a household that was
+    out and collected later keeps its own state)."""
+    from linli.supplies.choices import OrderStatus
+    from linli.supplies.models import Order
+
+    route = Route.objects.filter(task=task).first()
+    if route is None:
+        return 0
+    order_ids = list(route.stops.values_list("order_id", flat=True))
+    return Order.objects.filter(pk__in=order_ids, status=OrderStatus.PLACED).update(
+        status=OrderStatus.DELIVERED, collected_at=task.done_at or timezone.now()
+    )

@@ -281,7 +281,8 @@ def order_cancel(*, actor, order: Order) -> Order:
     order = Order.objects.select_for_update().get(pk=order.pk)
     if order.status != OrderStatus.PLACED:
         _refuse(_("Only a placed order can be cancelled."), code="bad_state", status=409)
-    if not round_is_open(order.round):
+    if not round_is_open(order.round) and not _plans(actor, order.round):
+        # After closing only community staff cancel (a packed bag must be put back).
         _refuse(
             _("The round has closed; ask community staff to cancel."),
             code="round_closed",
@@ -294,6 +295,12 @@ def order_cancel(*, actor, order: Order) -> Order:
         actor=actor, action="order.cancel", target=order, community_id=order.round.community_id
     )
     return order
+
+
+def _plans(actor, round_) -> bool:
+    from linli.supplies.access import plan_communities
+
+    return plan_communities(actor).filter(pk=round_.community_id).exists()
 
 
 def _user(actor):

@@ -329,6 +329,11 @@ def task_complete(*, actor, worker, task: Task, note: str = "", photo=None) -> T
         task.photo = photo
         task.save(update_fields=["photo"])
     _log_hours(task, owner, now)
+    if task.kind == TaskKind.DELIVERY:
+        # A door-delivery route done means its households' orders were delivered.
+        from linli.delivery.services import route_task_completed
+
+        route_task_completed(task=task)
     return task
 
 

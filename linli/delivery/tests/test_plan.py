@@ -174,3 +174,24 @@ def test_orders_that_do_not_fit_are_listed(
     assert plan.status == PlanStatus.DONE
     assert sorted(plan.unplanned) == sorted(o.pk for o in orders)
     assert "did not fit" in plan.job.message
+
+
+def test_finishing_a_route_marks_its_orders_delivered(
+    world, office, volunteers, door_orders, django_capture_on_commit_callbacks
+):
+    from linli.supplies.choices import OrderStatus
+    from linli.taskpool import services as tasks
+
+    round_, orders = door_orders
+    plan = plan_for(world, round_, django_capture_on_commit_callbacks, volunteers=1, capacity=10)
+    route = plan.routes.select_related("task", "worker").get()
+    task = route.task
+    tasks.task_accept(actor=route.worker.user, worker=route.worker, task=task)
+    tasks.task_complete(actor=route.worker.user, worker=route.worker, task=task, note="送完了")
+    on_route = [s.order_id for s in route.stops.all()]
+    assert set(Order.objects.filter(pk__in=on_route).values_list("status", flat=True)) == {
+        OrderStatus.DELIVERED
+    }
+    assert (
+        Order.objects.filter(round=round_, door_delivery=False).get().status == OrderStatus.PLACED
+    )

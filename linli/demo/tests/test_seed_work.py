@@ -244,8 +244,13 @@ def test_the_same_seed_gives_the_same_roster_and_pool_after_a_reset(demo):
                     "user__username", "name", "force", "status", "skills", "organisation"
                 )
             ),
+            # Door-delivery routes are solved under a time limit, so how many there are depends
+            # on the machine's speed; every other task must come back the same.
             list(
-                Task.objects.order_by("id").values_list(
+                Task.objects.exclude(title__startswith="Door delivery route")
+                .exclude(title__startswith="送货上门路线")
+                .order_by("id")
+                .values_list(
                     "kind", "status", "title", "target_key", "assignee__user__username", "rating"
                 )
             ),

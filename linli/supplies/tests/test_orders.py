@@ -168,6 +168,10 @@ def test_after_close_the_order_can_no_longer_be_changed_or_cancelled(world, as_u
     assert client.post(f"/supplies/orders/{order.pk}/cancel/").status_code == 409
     order.refresh_from_db()
     assert order.status == OrderStatus.PLACED and stock(round_) == [49, 20]
+    # Community staff still can: the packed bag goes back on the shelf.
+    services.order_cancel(actor=world.user("staff"), order=order)
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CANCELLED and stock(round_) == [50, 20]
 
 
 def test_changing_to_a_package_that_only_the_old_order_held_works(world, as_user):
