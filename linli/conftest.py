@@ -1,4 +1,7 @@
+import sqlite3
+
 import pytest
+from django.db import connection, connections
 from django.test import Client
 from django.utils import translation
 
@@ -41,3 +44,35 @@ def as_user(world):
         return client
 
     return login
+
+
+@pytest.fixture
+def shared_database(tmp_path):
+    """Returns `share()`: after it, every connection (this thread's and new threads') uses one
+    database that separate connections can all reach, for tests of concurrent writers.
+
+    PostgreSQL already is one. pytest-django's SQLite test database lives in memory, where
+    extra connections share one cache that answers "table is locked" at once instead of
+    waiting, so on SQLite `share()` copies it (schema and the rows made so far) to a file
+    opened with the settings the app runs with: WAL and IMMEDIATE transactions, so that
+    concurrent writers queue for the lock as they do in production."""
+    swapped = {}
+
+    def share():
+        if connection.vendor != "sqlite" or not connection.is_in_memory_db():
+            return
+        path = tmp_path / "shared.sqlite3"
+        connection.ensure_connection()
+        copy = sqlite3.connect(path)
+        connection.connection.backup(copy)
+        copy.close()
+        swapped["settings"] = connections.settings["default"]
+        swapped["connection"] = connections["default"]
+        connections.settings["default"] = {**swapped["settings"], "NAME": str(path)}
+        connections["default"] = connections.create_connection("default")
+
+    yield share
+    if swapped:
+        connections["default"].close()
+        connections.settings["default"] = swapped["settings"]
+        connections["default"] = swapped["connection"]

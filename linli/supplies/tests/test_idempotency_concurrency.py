@@ -9,13 +9,12 @@ pytest linli/supplies/tests/test_idempotency_concurrency.py`); about 10 s either
 """
 
 import random
-import sqlite3
 import threading
 import time
 from collections import Counter, defaultdict
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.db.models import Sum
 from django.test import Client
 
@@ -30,37 +29,6 @@ HOUSEHOLDS = 400
 DISTINCT = 600
 SUBMISSIONS = 1000
 STOCK = {"rice": 300, "eggs": 150}
-
-
-@pytest.fixture
-def shared_database(tmp_path):
-    """`share()` makes every connection, this thread's and new threads', use one database that
-    separate connections can reach (as linli/taskpool/tests/test_concurrency.py does).
-
-    PostgreSQL already is one. pytest-django's SQLite test database lives in memory, where
-    extra connections answer "table is locked" at once instead of waiting, so on SQLite
-    `share()` copies it to a file opened with the settings the app runs with (WAL, IMMEDIATE
-    transactions), so that concurrent writers queue for the lock as they do in production."""
-    swapped = {}
-
-    def share():
-        if connection.vendor != "sqlite" or not connection.is_in_memory_db():
-            return
-        path = tmp_path / "orders.sqlite3"
-        connection.ensure_connection()
-        copy = sqlite3.connect(path)
-        connection.connection.backup(copy)
-        copy.close()
-        swapped["settings"] = connections.settings["default"]
-        swapped["connection"] = connections["default"]
-        connections.settings["default"] = {**swapped["settings"], "NAME": str(path)}
-        connections["default"] = connections.create_connection("default")
-
-    yield share
-    if swapped:
-        connections["default"].close()
-        connections.settings["default"] = swapped["settings"]
-        connections["default"] = swapped["connection"]
 
 
 def many_households(world) -> list[int]:

@@ -7,11 +7,10 @@ SQLite and on PostgreSQL (`DATABASE_URL=postgres://... pytest linli/taskpool/tes
 test_concurrency.py`).
 """
 
-import sqlite3
 import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from linli.accounts.models import User
 from linli.core.errors import Conflict
@@ -25,38 +24,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 CLAIMERS = 50
 REPORTERS = 8
-
-
-@pytest.fixture
-def shared_database(tmp_path):
-    """Returns `share()`: after it, every connection (this thread's and new threads') uses one
-    database that separate connections can all reach.
-
-    PostgreSQL already is one. pytest-django's SQLite test database lives in memory, where
-    extra connections share one cache that answers "table is locked" at once instead of
-    waiting, so on SQLite `share()` copies it (schema and the rows made so far) to a file
-    opened with the settings the app runs with: WAL and IMMEDIATE transactions, so that
-    concurrent writers queue for the lock as they do in production."""
-    swapped = {}
-
-    def share():
-        if connection.vendor != "sqlite" or not connection.is_in_memory_db():
-            return
-        path = tmp_path / "concurrency.sqlite3"
-        connection.ensure_connection()
-        copy = sqlite3.connect(path)
-        connection.connection.backup(copy)
-        copy.close()
-        swapped["settings"] = connections.settings["default"]
-        swapped["connection"] = connections["default"]
-        connections.settings["default"] = {**swapped["settings"], "NAME": str(path)}
-        connections["default"] = connections.create_connection("default")
-
-    yield share
-    if swapped:
-        connections["default"].close()
-        connections.settings["default"] = swapped["settings"]
-        connections["default"] = swapped["connection"]
 
 
 def run_at_once(count: int, work) -> list:
