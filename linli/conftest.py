@@ -1,6 +1,7 @@
 import sqlite3
 
 import pytest
+from django.core.cache import cache
 from django.db import connection, connections
 from django.test import Client
 from django.utils import translation
@@ -13,6 +14,7 @@ def _test_settings(settings):
     # Background jobs run in-process in tests; the real worker is exercised by the e2e tests.
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.AXES_ENABLED = False
+    cache.clear()  # rate-limit counters must not leak from one test into the next
     # Fast hashing: the personas' passwords are hashed once per test.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {

@@ -210,6 +210,8 @@ LINLI_PAGE_SIZE = env_int("LINLI_PAGE_SIZE", 50)
 LINLI_IMPORT_MAX_ROWS = env_int("LINLI_IMPORT_MAX_ROWS", 50_000)
 LINLI_IMPORT_MAX_BYTES = env_int("LINLI_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 LINLI_API_TOKEN_DAYS = env_int("LINLI_API_TOKEN_DAYS", 30)
+# Public volunteer sign-ups allowed per client address per hour.
+LINLI_SIGNUP_PER_HOUR = env_int("LINLI_SIGNUP_PER_HOUR", 20)
 # Supplies (issue 4): a supplier whose delivery staff have no negative test within this many
 # hours cannot be scheduled for a round (proposal S4: supply staff must be screened).
 LINLI_SUPPLIER_TEST_HOURS = env_int("LINLI_SUPPLIER_TEST_HOURS", 48)

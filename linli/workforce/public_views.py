@@ -1,6 +1,7 @@
 """Volunteer recruitment (S11) on a phone: the public sign-up page, then the volunteer's own
 status page with their screening steps and the short safety training."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -10,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from linli.core.errors import ApplicationError
+from linli.core.ratelimit import client_ip, over_limit
 from linli.places.models import Community
 from linli.workforce import selectors, services
 from linli.workforce.forms import SignupForm
@@ -28,6 +30,22 @@ def signup(request):
     if not communities.exists():
         raise Http404
     form = SignupForm(request.POST or None, communities=communities)
+    if request.method == "POST" and over_limit(
+        f"signup:{client_ip(request)}",
+        limit=settings.LINLI_SIGNUP_PER_HOUR,
+        window_seconds=3600,
+    ):
+        # A public page: a script must not fill the roster with fake volunteers.
+        messages.error(
+            request, _("Too many sign-ups from this connection. Please try again later.")
+        )
+        form = SignupForm(communities=communities)
+        return render(
+            request,
+            "workforce/signup.html",
+            {"form": form, "availability": form.availability_grid()},
+            status=429,
+        )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
