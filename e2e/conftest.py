@@ -131,11 +131,9 @@ def login(page, live_server):
 PHONE = {"width": 390, "height": 844}
 
 
-@pytest.fixture
-def phone(request, browser, console_errors):
-    """A second page at a phone's size (a volunteer's), with cookies of its own, so a test can
-    drive a worker's phone and a staff member's desk at once. Its console errors go to the same
-    list as `page`'s; a failing test leaves a screenshot of it too."""
+def _phone_page(request, browser, console_errors, suffix):
+    """A page at a phone's size with cookies of its own; its console errors go to the same list
+    as `page`'s, and a failing test leaves a screenshot of it too."""
     context = browser.new_context(
         locale="zh-CN",
         timezone_id="Asia/Shanghai",
@@ -144,34 +142,23 @@ def phone(request, browser, console_errors):
         has_touch=True,
     )
     context.set_default_timeout(15_000)
-    phone = context.new_page()
-    _watch(phone, console_errors)
-    yield phone
+    page = context.new_page()
+    _watch(page, console_errors)
+    yield page
     report = getattr(request.node, "rep_call", None)
     if report is not None and report.failed:
         ARTIFACTS.mkdir(exist_ok=True)
-        phone.screenshot(path=ARTIFACTS / f"{request.node.name}-phone.png", full_page=True)
+        page.screenshot(path=ARTIFACTS / f"{request.node.name}-{suffix}.png", full_page=True)
     context.close()
+
+
+@pytest.fixture
+def phone(request, browser, console_errors):
+    """A volunteer's (or resident's) phone beside a staff member's desk (`page`)."""
+    yield from _phone_page(request, browser, console_errors, "phone")
 
 
 @pytest.fixture
 def second_phone(request, browser, console_errors):
-    """Another phone with cookies of its own (a volunteer's, beside a resident's `phone`), so
-    a test can drive two people's phones and a desk at once. Console errors go to the same
-    list; a failing test leaves a screenshot of it too."""
-    context = browser.new_context(
-        locale="zh-CN",
-        timezone_id="Asia/Shanghai",
-        viewport=PHONE,
-        is_mobile=True,
-        has_touch=True,
-    )
-    context.set_default_timeout(15_000)
-    second = context.new_page()
-    _watch(second, console_errors)
-    yield second
-    report = getattr(request.node, "rep_call", None)
-    if report is not None and report.failed:
-        ARTIFACTS.mkdir(exist_ok=True)
-        second.screenshot(path=ARTIFACTS / f"{request.node.name}-phone2.png", full_page=True)
-    context.close()
+    """Another person's phone, so a test can drive two phones and a desk at once."""
+    yield from _phone_page(request, browser, console_errors, "phone2")

@@ -424,6 +424,7 @@ def tasks_escalate_overdue(*, now=None) -> int:
             for pk, s, _c in overdue
         ]
     )
+    _tell_grid_staff([pk for pk, _s, _c in overdue])
     for community_id in {c for _p, _s, c in overdue}:
         audit_record(
             actor=None,
@@ -432,3 +433,29 @@ def tasks_escalate_overdue(*, now=None) -> int:
             detail={"tasks": [pk for pk, _s, c in overdue if c == community_id]},
         )
     return len(overdue)
+
+
+def _tell_grid_staff(task_ids: list[int]) -> None:
+    """Each escalated task reaches the grid workers of its grid in the app (the community's
+    staff where the task has no grid), so an overdue need is somebody's to chase."""
+    from linli.accounts.choices import Role
+    from linli.accounts.models import RoleGrant
+    from linli.notices.choices import Channel
+    from linli.notices.services import notify
+
+    for task in Task.objects.filter(pk__in=task_ids).select_related("assignee"):
+        if task.grid_id:
+            grants = RoleGrant.objects.filter(role=Role.GRID_WORKER, grid_id=task.grid_id)
+        else:
+            grants = RoleGrant.objects.filter(
+                role=Role.STAFF, community_id=task.community_id, grid__isnull=True
+            )
+        owner = task.assignee.name if task.assignee_id else _("nobody yet")
+        for grant in grants.select_related("user"):
+            notify(
+                channel=Channel.IN_APP,
+                user=grant.user,
+                title=_("Overdue: task #%(id)d") % {"id": task.pk},
+                body=_("%(title)s is past its due time (owner: %(owner)s).")
+                % {"title": task.title, "owner": owner},
+            )

@@ -30,3 +30,19 @@ def test_overdue_tasks_are_escalated_once(world, capsys):
     assert late.escalated_at is not None
     assert late.events.filter(action="escalate").count() == 1
     assert AuditEvent.objects.filter(action="task.escalate").count() == 1
+
+
+def test_the_grid_worker_of_an_overdue_task_is_told_once(world):
+    from linli.notices.models import Notification
+
+    late, _ = task_create(
+        actor=None,
+        kind=TaskKind.CHECK_VISIT,
+        title="看望王秀英",
+        resident=world.residents["wang"],
+        due_at=timezone.now() - timedelta(hours=1),
+    )
+    call_command("escalate_overdue")
+    call_command("escalate_overdue")
+    told = Notification.objects.filter(title__contains=f"#{late.pk}")
+    assert list(told.values_list("user__username", flat=True)) == ["grid_a"]
