@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "linli.residents",
     "linli.workforce",
     "linli.taskpool",
+    "linli.health",
+    "linli.tracing",
     "linli.supplies",
     "linli.delivery",
     "linli.notices",
@@ -98,6 +100,7 @@ TEMPLATES = [
                 "linli.residents.context_processors.nav",
                 "linli.taskpool.context_processors.nav",
                 "linli.supplies.context_processors.nav",
+                "linli.health.context_processors.nav",
                 "linli.notices.context_processors.unread",
             ],
         },
@@ -215,6 +218,13 @@ LINLI_SIGNUP_PER_HOUR = env_int("LINLI_SIGNUP_PER_HOUR", 20)
 # Supplies (issue 4): a supplier whose delivery staff have no negative test within this many
 # hours cannot be scheduled for a round (proposal S4: supply staff must be screened).
 LINLI_SUPPLIER_TEST_HOURS = env_int("LINLI_SUPPLIER_TEST_HOURS", 48)
+# Health (issue 5): quarantine length in days (extendable per person with a reason); the hour
+# after which a resident with no daily health report becomes a check-on task; the fever line.
+LINLI_QUARANTINE_DAYS = env_int("LINLI_QUARANTINE_DAYS", 14)
+LINLI_HEALTH_REPORT_HOUR = env_int("LINLI_HEALTH_REPORT_HOUR", 10)
+# Tracing: the stay assumed when no exit was recorded, and the buffer around each stay.
+LINLI_DEFAULT_STAY_MINUTES = env_int("LINLI_DEFAULT_STAY_MINUTES", 30)
+LINLI_TRACING_BUFFER_MINUTES = env_int("LINLI_TRACING_BUFFER_MINUTES", 15)
 # Where text messages go: LogSmsBackend writes them to the log (and each one is a Notification
 # row); ConsoleSmsBackend prints them; a real gateway is one more class with send().
 LINLI_SMS_BACKEND = env_str("LINLI_SMS_BACKEND", "linli.notices.backends.LogSmsBackend")

@@ -42,7 +42,7 @@ def make_user(username: str, *, superuser=False, **extra) -> User:
 def build_world() -> World:
     """Two grids, three buildings, five residents and one user per persona:
     staff, grid_a, grid_b, cadre, leader_a1 (building leader of A1), volunteer, property,
-    resident (lives in A1), supervisor, admin, outsider (no role)."""
+    resident (lives in A1), supervisor, doctor (the community's), admin, outsider (no role)."""
     community = Community.objects.create(name="测试社区", code="test", width=400, height=300)
     grid_a = Grid.objects.create(community=community, number=1, name="第一网格")
     grid_b = Grid.objects.create(community=community, number=2, name="第二网格")
@@ -83,6 +83,7 @@ def build_world() -> World:
         "volunteer": dict(role=Role.VOLUNTEER, community=community),
         "property": dict(role=Role.PROPERTY, community=community),
         "supervisor": dict(role=Role.SUPERVISOR),
+        "doctor": dict(role=Role.DOCTOR, community=community),
     }
     for name, grant in grants.items():
         users[name] = make_user(name)

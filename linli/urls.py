@@ -16,6 +16,11 @@ urlpatterns = [
     path("pickup/", include("linli.supplies.pickup_urls")),
     path("notices/", include("linli.notices.urls")),
     path("delivery/", include("linli.delivery.urls")),
+    path("health/", include("linli.health.urls")),
+    path("tracing/", include("linli.tracing.urls")),
+    path("crosschecks/", include("linli.tracing.crosscheck_urls")),
+    # Short, because it is printed as a QR code on a poster at every public place.
+    path("c/", include("linli.tracing.checkin_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

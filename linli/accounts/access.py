@@ -103,7 +103,9 @@ def scope_q(
     """A filter for the objects inside `scope`, given the lookup path from the model to each
     level of the place hierarchy. A level the model cannot reach grants nothing."""
     if scope.everywhere:
-        return Q()
+        # Not Q(): an empty Q is dropped when OR-ed with another, so `everywhere | mine` would
+        # shrink to `mine`. "Not in nothing" matches every row and survives combination.
+        return ~Q(pk__in=[])
     q = Q(pk__in=[])
     for path, ids in (
         (community, scope.communities),

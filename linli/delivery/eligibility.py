@@ -41,10 +41,10 @@ def rules(today: date) -> dict[str, Q]:
 
 
 def quarantined_household_ids(community) -> set[int]:
-    """Households under home quarantine. HOOK: there is no health app yet, so this returns no
-    household; the health app (issue: health status and quarantine) fills it in, and door
-    delivery picks those households up with no other change."""
-    return set()
+    """Households with someone under home quarantine (the health app's record)."""
+    from linli.health.selectors import quarantined_household_ids as quarantined
+
+    return quarantined(community)
 
 
 def registry_reasons(community, *, today: date | None = None, residents=None) -> list[tuple]:

@@ -592,4 +592,4 @@ def _overrides(plan: Plan, members: list[_Household]) -> list[OverridePlan]:
 def route_seconds(door_orders: int) -> int:
     """The routing engine's time limit: a couple of seconds are plenty for a few hundred doors
     (the stall criterion stops it sooner on small rounds)."""
-    return 1 if door_orders < 100 else 3
+    return 2 if door_orders < 100 else 3

@@ -12,6 +12,7 @@ import os
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
@@ -28,10 +29,21 @@ from linli.core.services import audit_record
 from linli.delivery import services as delivery
 from linli.delivery.eligibility import door_delivery_households
 from linli.delivery.models import DeliveryPreference, DoorDeliveryOverride, RoutePlan, RouteStop
-from linli.demo import engine, groupbuy, roster
+from linli.demo import engine, epidemic, groupbuy, roster
+from linli.health import services as health
+from linli.health.choices import HealthStatus, ReportSource
+from linli.health.models import (
+    HealthRecord,
+    HealthReport,
+    HealthStatusChange,
+    LabResult,
+    Quarantine,
+    QuarantineExtension,
+)
 from linli.notices.choices import Channel, NoticeStatus
 from linli.notices.models import Notification
 from linli.places.models import Building, Community, Entrance, Grid, Household, PublicPlace
+from linli.residents.choices import Tag
 from linli.residents.models import Resident, ResidentTag, Verification
 from linli.residents.services import resident_apply_fields
 from linli.supplies import pickup, placement_engine
@@ -51,6 +63,8 @@ from linli.supplies.models import (
 from linli.taskpool.choices import KIND_MINUTES, KIND_SKILL
 from linli.taskpool.models import DispatchProposal, Task, TaskEvent, TaskRequest
 from linli.taskpool.services import task_target
+from linli.tracing.choices import CheckInSource
+from linli.tracing.models import CheckIn, CrossCheck, DirectContact, TracingRun
 from linli.workforce.choices import Force, WorkerStatus
 from linli.workforce.models import HoursEntry, PpeItem, PpeMovement, Worker
 
@@ -259,8 +273,12 @@ def demo_seed(
         users=users,
     )
     workers = _load_roster(rows, work, hashed)
-    tasks = _load_tasks(rows, work, workers)
+    _load_tasks(rows, work, workers)
     _load_care(rows, work, workers)
+    # Health before supplies: households under home quarantine get their food at the door.
+    health_summary = _load_epidemic(
+        rows, epidemic.generate_epidemic(plan, seed=seed, now=now, avoid={resident1}), now=now
+    )
     supplies_summary = _load_shop(rows, plan, shop, workers, now=now)
 
     summary = {
@@ -275,15 +293,143 @@ def demo_seed(
         "leader_building": leader_building.number,
         "workers": len(workers),
         "forces": _count(w.force for w in work.workers),
-        # The pool as loaded, with the door-delivery route tasks the routing added to it.
-        "tasks": len(tasks) + supplies_summary["routes"],
+        # The pool as loaded, with the tasks the routing and the health round added to it.
+        "tasks": Task.objects.filter(community=community).count(),
         "states": _count(Task.objects.filter(community=community).values_list("status", flat=True)),
         **supplies_summary,
+        **health_summary,
     }
     audit_record(
         actor=None, action="demo.seed", target=community, community_id=community.pk, detail=summary
     )
     return summary
+
+
+def _load_epidemic(rows: "_Rows", epi: epidemic.EpidemicPlan, *, now: datetime) -> dict:
+    """Two weeks of health reports and check-ins, the outbreak's health histories,
+    quarantines, laboratory results and interviews; then today's quarantine follow-up tasks
+    through the health app's own daily round."""
+    people, users = rows.residents, rows.users
+    # Two weeks of everyone's reports are the bulk of the demo: rows go in by one executemany
+    # each, without building a model instance per row (that alone took seconds).
+    _insert(
+        HealthReport,
+        ["resident", "date", "temperature", "symptoms", "note", "source", "reported_at"],
+        [
+            (
+                people[r.person].pk,
+                r.day,
+                Decimal(r.temperature),
+                list(r.symptoms),
+                "",
+                ReportSource.SELF,
+                r.at,
+            )
+            for r in epi.reports
+        ],
+    )
+    _insert(
+        CheckIn,
+        ["resident", "place", "entered_at", "left_at", "source", "created_at"],
+        [
+            (
+                people[v.person].pk,
+                rows.places[v.place].pk,
+                v.entered,
+                v.left,
+                CheckInSource.SCAN,
+                v.entered,
+            )
+            for v in epi.visits
+        ],
+    )
+    changes, records, quarantines, extensions = [], [], [], []
+    for history in epi.histories:
+        resident = people[history.person]
+        before = HealthStatus.HEALTHY
+        for step in history.steps:
+            changes.append(
+                HealthStatusChange(
+                    resident=resident,
+                    from_status=before,
+                    to_status=step.to,
+                    reason=step.reason,
+                    source=step.source,
+                    changed_by=users.get(step.by),
+                    changed_at=step.at,
+                )
+            )
+            before = step.to
+        records.append(HealthRecord(resident=resident, status=before, since=step.at))
+        q = history.quarantine
+        if q is not None:
+            quarantine = Quarantine(
+                resident=resident,
+                kind=q.kind,
+                location=q.location,
+                reason=q.reason,
+                starts_on=q.starts_on,
+                ends_on=q.starts_on + timedelta(days=q.days),
+                started_by=users["staff1"],
+                released_on=q.released_on,
+                released_by=users["staff1"] if q.released_on else None,
+            )
+            quarantines.append(quarantine)
+            if q.extension:
+                days, reason = q.extension
+                extensions.append((quarantine, days, reason))
+        if before == HealthStatus.DECEASED:
+            ResidentTag.objects.bulk_create(
+                [
+                    ResidentTag(resident=other, tag=Tag.BEREAVED)
+                    for other in people
+                    if other.household_id == resident.household_id and other.pk != resident.pk
+                ],
+                ignore_conflicts=True,
+            )
+    HealthStatusChange.objects.bulk_create(changes)
+    HealthRecord.objects.bulk_create(records)
+    Quarantine.objects.bulk_create(quarantines)
+    for quarantine, days, reason in extensions:
+        new_end = quarantine.ends_on + timedelta(days=days)
+        QuarantineExtension.objects.create(
+            quarantine=quarantine,
+            old_end=quarantine.ends_on,
+            new_end=new_end,
+            reason=reason,
+            by=users["staff1"],
+        )
+        Quarantine.objects.filter(pk=quarantine.pk).update(ends_on=new_end)
+    LabResult.objects.bulk_create(
+        [
+            LabResult(
+                resident=people[lab.person],
+                kind=lab.kind,
+                outcome=lab.outcome,
+                sampled_on=lab.day,
+                place=lab.place,
+                imported=True,
+            )
+            for lab in epi.labs
+        ]
+    )
+    DirectContact.objects.bulk_create(
+        [
+            DirectContact(
+                resident=people[a], other=people[b], at=at, note=note, recorded_by=users["staff1"]
+            )
+            for a, b, at, note in epi.direct
+        ]
+    )
+    daily = health.quarantines_daily(today=now.date())
+    in_force = [q for q in quarantines if q.released_on is None]
+    return {
+        "health_reports": len(epi.reports),
+        "checkins": len(epi.visits),
+        "health_statuses": _count(r.status for r in records),
+        "quarantines_in_force": len(in_force),
+        "quarantine_followups": daily["followups"] + daily["ending"],
+    }
 
 
 def _create_users(community: Community, grids: dict, hashed: str) -> dict[str, User]:
@@ -352,6 +498,31 @@ def _backdate(objects: list, **times: list) -> None:
         for obj, value in zip(objects, values, strict=True):
             setattr(obj, name, value)
     _write(objects, list(times))
+
+
+def _insert(model, names: list[str], rows: list[tuple]) -> None:
+    """Insert many rows of `model` at once: `names` are its fields, each row their values in
+    order (a foreign key as its id). Values go through each field's own conversion."""
+    fields = [model._meta.get_field(name) for name in names]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608
+    # Only fields whose database form differs from the Python value are converted per row.
+    convert = [
+        i
+        for i, f in enumerate(fields)
+        if f.get_internal_type() in {"DateTimeField", "DecimalField", "JSONField", "DateField"}
+    ]
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), BATCH * 5):
+            batch = []
+            for row in rows[start : start + BATCH * 5]:
+                row = list(row)
+                for i in convert:
+                    row[i] = fields[i].get_db_prep_save(row[i], connection)
+                batch.append(row)
+            cursor.executemany(sql, batch)
 
 
 def _write(objects: list, names: list[str]) -> None:
@@ -920,6 +1091,14 @@ def demo_reset() -> bool:
     DoorDeliveryOverride.objects.filter(community=community).delete()
     DeliveryPreference.objects.filter(household__building__community=community).delete()
     Job.objects.filter(community_id=community.pk).delete()
+    # Health and tracing: bulk deletes, before the registry's cascade would go row by row.
+    in_community = Q(resident__household__building__community=community)
+    for model in (HealthReport, HealthStatusChange, HealthRecord, LabResult, CheckIn):
+        model.objects.filter(in_community).delete()
+    Quarantine.objects.filter(in_community).delete()
+    DirectContact.objects.filter(in_community).delete()
+    TracingRun.objects.filter(community=community).delete()
+    CrossCheck.objects.filter(community=community).delete()
     # The work next: tasks hold on to residents, buildings and workers.
     roster_users = list(Worker.objects.filter(community=community).values_list("user", flat=True))
     HoursEntry.objects.filter(worker__community=community).delete()

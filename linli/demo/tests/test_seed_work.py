@@ -18,6 +18,7 @@ from linli.core.errors import Conflict
 from linli.core.models import AuditEvent
 from linli.delivery.models import Route
 from linli.demo import services
+from linli.health.models import Quarantine
 from linli.places.models import Building, Community
 from linli.residents.models import Resident
 from linli.taskpool import services as tasks
@@ -166,6 +167,13 @@ def test_the_model_constraints_and_the_state_history_hold(demo):
     # stamp the event a moment after the task; the loaded history has the task's own time.
     routed = set(Route.objects.values_list("task_id", flat=True))
     assert routed
+    # So were today's quarantine follow-ups (the health app's daily round).
+    quarantined = Quarantine.objects.filter(released_on__isnull=True).values("resident_id")
+    routed |= set(
+        Task.objects.filter(kind="check_visit", resident__in=quarantined).values_list(
+            "pk", flat=True
+        )
+    )
     for task in Task.objects.prefetch_related("events"):
         events = list(task.events.all())
         assert events[0].action == "create"
