@@ -111,12 +111,10 @@ def generate_epidemic(plan: Plan, *, seed: int, now: datetime, avoid: set[int]) 
         members.setdefault(person.household, []).append(index)
     calm = {i for h in {plan.people[p].household for p in avoid} for i in members[h]}
 
+    ages = [p.age(today) for p in plan.people]
+
     def adults(min_age=18, max_age=75):
-        return [
-            i
-            for i, p in enumerate(plan.people)
-            if min_age <= p.age(today) <= max_age and i not in calm
-        ]
+        return [i for i, age in enumerate(ages) if min_age <= age <= max_age and i not in calm]
 
     places = {p.name: i for i, p in enumerate(plan.places)}
     market = places.get(MARKET) or next(i for i, p in enumerate(plan.places) if p.kind == "shop")

@@ -24,7 +24,9 @@ class ResidentForm(forms.Form):
     )
     sex = forms.ChoiceField(label=_("Sex"), choices=[("", "—"), *Sex.choices], required=False)
     birth_date = forms.CharField(
-        label=_("Birth date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Birth date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     phone = forms.CharField(label=_("Phone"), required=False, max_length=20)
     relation = forms.ChoiceField(label=_("Relation to householder"), choices=Relation.choices)

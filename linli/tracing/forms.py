@@ -18,7 +18,11 @@ def _datetime(**kwargs):
 
 
 def _date(**kwargs):
-    return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **kwargs)
+    # A date input takes only ISO dates: the locale's format (zh-hans: 2026/01/02) leaves it
+    # empty in the browser, and a required one then refuses the form.
+    return forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), **kwargs
+    )
 
 
 def day_start(day: dt.date) -> dt.datetime:

@@ -214,7 +214,8 @@ class IdentityLookupForm(forms.Form):
 
 class TestDateForm(forms.Form):
     test_date = forms.DateField(
-        label=_("Date of the negative test"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Date of the negative test"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
 
@@ -227,7 +228,9 @@ class RejectForm(forms.Form):
 
 
 class HoursForm(forms.Form):
-    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    day = forms.DateField(
+        label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     hours = forms.DecimalField(
         label=_("Hours"), min_value=0.25, max_value=24, decimal_places=2, max_digits=4
     )
@@ -244,10 +247,14 @@ class HoursForm(forms.Form):
 
 class PeriodForm(forms.Form):
     start = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     end = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
     def clean(self):
