@@ -96,7 +96,8 @@ class EpidemicPlan:
 
 
 def _at(day: date, hour: float, tz) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=tz) + timedelta(hours=hour)
+    """The time `hour` hours into `day`, to the minute (check-ins and reports need no more)."""
+    return datetime.combine(day, time(0), tzinfo=tz) + timedelta(minutes=round(hour * 60))
 
 
 def generate_epidemic(plan: Plan, *, seed: int, now: datetime, avoid: set[int]) -> EpidemicPlan:
@@ -276,7 +277,7 @@ def _everyday_visits(rng, plan: Plan, days: list[date], now: datetime, tz) -> li
             entered = _at(day, 7 + rng.random() * 12, tz)
             if entered > now:
                 continue
-            stay = timedelta(minutes=min(120, rng.lognormvariate(2.9, 0.5)))
+            stay = timedelta(minutes=max(1, round(min(120, rng.lognormvariate(2.9, 0.5)))))
             left = entered + stay if rng.random() < 0.6 and entered + stay <= now else None
             place = rng.choices(range(len(plan.places)), weights=weights)[0]
             visits.append(Visit(rng.randrange(people), place, entered, left))

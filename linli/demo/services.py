@@ -514,13 +514,22 @@ def _insert(model, names: list[str], rows: list[tuple]) -> None:
         for i, f in enumerate(fields)
         if f.get_internal_type() in {"DateTimeField", "DecimalField", "JSONField", "DateField"}
     ]
+    # The demo's values repeat (days, minutes, temperatures): each is converted once.
+    cache: dict = {}
+
+    def prepared(i, value):
+        key = (i, tuple(value) if isinstance(value, list) else value)
+        if key not in cache:
+            cache[key] = fields[i].get_db_prep_save(value, connection)
+        return cache[key]
+
     with connection.cursor() as cursor:
         for start in range(0, len(rows), BATCH * 5):
             batch = []
             for row in rows[start : start + BATCH * 5]:
                 row = list(row)
                 for i in convert:
-                    row[i] = fields[i].get_db_prep_save(row[i], connection)
+                    row[i] = prepared(i, row[i])
                 batch.append(row)
             cursor.executemany(sql, batch)
 
