@@ -43,5 +43,8 @@ def checkin_url(request, place_id: int) -> str:
 
 
 def qr_svg(data: str, *, scale: int = 10, title: str = "") -> str:
-    """An inline SVG QR code; error level Q survives a poster that gets dirty or creased."""
-    return segno.make(data, error="q").svg_inline(scale=scale, title=title or None, border=2)
+    """An inline SVG QR code; error level Q survives a poster that gets dirty or creased. No
+    fixed size, only a viewBox: the stylesheet fits it to a phone screen or a printed page."""
+    return segno.make(data, error="q").svg_inline(
+        scale=scale, title=title or None, border=2, omitsize=True
+    )

@@ -106,10 +106,13 @@ def checkin_scan(*, actor, place, residents, at=None) -> list[tuple[CheckIn, boo
     """A resident scanned `place`'s QR code and entered with `residents` (themselves, or a
     child they check in). Per person (check-in, created): a repeat within REPEAT_MINUTES at
     the same place is the same visit; a visit still open elsewhere ends now (they left it)."""
+    # Lock first (in id order, so two taps for a family cannot deadlock), then read the clock:
+    # a tap that waited for another must see that one's visit as already begun.
+    for resident in sorted(residents, key=lambda r: r.pk):
+        _lock(resident)
     at = at or timezone.now()
     results = []
     for resident in residents:
-        _lock(resident)
         current = open_visit(resident, at=at)
         if (
             current is not None

@@ -76,3 +76,31 @@ def test_check_ins_cover_two_weeks_and_the_market_story(demo):
     assert set(CheckIn.objects.values_list("source", flat=True)) == {CheckInSource.SCAN}
     assert not CheckIn.objects.filter(left_at__lt=F("entered_at")).exists()
     assert DirectContact.objects.count() == 2
+
+
+def test_the_demo_external_list_links_back_to_the_demo(demo, tmp_path):
+    """`demo_external_list` writes a GBK confirmed-case list with misspelt residents and
+    strangers; the cross-check finds the residents and leaves the strangers unmatched."""
+    from linli.tracing import crosscheck_services as crosscheck
+    from linli.tracing.models import CrossCheckRow
+
+    out = tmp_path / "confirmed.csv"
+    call_command("demo_external_list", str(out), size=30, verbosity=0)
+    content = out.read_bytes()
+    content.decode("gbk")  # as such lists arrive
+    upload = crosscheck.crosscheck_upload(
+        actor=None,
+        community=demo,
+        list_kind="confirmed_cases",
+        filename="confirmed.csv",
+        content=content,
+    )
+    mapping = {"name": "姓名", "id_number": "身份证号", "phone": "手机号码", "sex": "性别"}
+    crosscheck.crosscheck_run_request(actor=None, crosscheck=upload, mapping=mapping)
+    crosscheck.crosscheck_run(crosscheck_id=upload.pk)
+    rows = CrossCheckRow.objects.filter(crosscheck=upload)
+    strangers = {"赵四海", "钱小梅", "孙立新", "李秀兰", "周建华", "吴国强", "郑丽娟", "王大勇"}
+    members = [r for r in rows if r.data["姓名"] not in strangers]
+    assert len(rows) == 30
+    assert sum(r.matched for r in members) >= 0.9 * len(members)
+    assert not any(r.matched for r in rows if r.data["姓名"] in strangers)
