@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "linli.taskpool",
     "linli.health",
     "linli.tracing",
+    "linli.care",
     "linli.supplies",
     "linli.delivery",
     "linli.notices",
@@ -225,6 +226,9 @@ LINLI_HEALTH_REPORT_HOUR = env_int("LINLI_HEALTH_REPORT_HOUR", 10)
 # Tracing: the stay assumed when no exit was recorded, and the buffer around each stay.
 LINLI_DEFAULT_STAY_MINUTES = env_int("LINLI_DEFAULT_STAY_MINUTES", 30)
 LINLI_TRACING_BUFFER_MINUTES = env_int("LINLI_TRACING_BUFFER_MINUTES", 15)
+# Psychological support (issue 7): the crisis hotline shown at once to anyone who screens at
+# risk of self-harm (12356: the national psychological assistance hotline).
+LINLI_CRISIS_HOTLINE = env_str("LINLI_CRISIS_HOTLINE", "12356")
 # Where text messages go: LogSmsBackend writes them to the log (and each one is a Notification
 # row); ConsoleSmsBackend prints them; a real gateway is one more class with send().
 LINLI_SMS_BACKEND = env_str("LINLI_SMS_BACKEND", "linli.notices.backends.LogSmsBackend")

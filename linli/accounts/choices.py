@@ -11,6 +11,8 @@ class Role(models.TextChoices):
     BUILDING_LEADER = "building_leader", _("Building leader")
     RESIDENT = "resident", _("Resident")
     COUNSELLOR = "counsellor", _("Counsellor")
+    # Reads counselling notes of every case in the area (issue 7): the counsellors' supervisor.
+    CARE_SUPERVISOR = "care_supervisor", _("Care supervisor")
     DOCTOR = "doctor", _("Doctor")
     DRIVER = "driver", _("Driver")
     SUPERVISOR = "supervisor", _("Supervisor (street office)")
