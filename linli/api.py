@@ -2,6 +2,7 @@
 
 from linli.accounts.api import api_auth
 from linli.accounts.api import router as auth_router
+from linli.care.api import router as care_router
 from linli.core.api import build_api
 from linli.delivery.api import router as delivery_router
 from linli.health.api import reports_router as health_reports_router
@@ -33,3 +34,4 @@ api.add_router("/residents", health_residents_router)
 api.add_router("/checkins", checkins_router)
 api.add_router("/tracing", tracing_router)
 api.add_router("/crosschecks", crosschecks_router)
+api.add_router("/care", care_router)

@@ -102,6 +102,7 @@ TEMPLATES = [
                 "linli.taskpool.context_processors.nav",
                 "linli.supplies.context_processors.nav",
                 "linli.health.context_processors.nav",
+                "linli.care.context_processors.nav",
                 "linli.notices.context_processors.unread",
             ],
         },

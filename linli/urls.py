@@ -19,6 +19,7 @@ urlpatterns = [
     path("health/", include("linli.health.urls")),
     path("tracing/", include("linli.tracing.urls")),
     path("crosschecks/", include("linli.tracing.crosscheck_urls")),
+    path("care/", include("linli.care.urls")),
     # Short, because it is printed as a QR code on a poster at every public place.
     path("c/", include("linli.tracing.checkin_urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -1,0 +1,2 @@
+def nav(request):
+    return {"care_nav": {}}
