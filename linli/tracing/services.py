@@ -154,7 +154,11 @@ def checkin_leave(*, actor, checkins, at=None) -> list[CheckIn]:
     at = at or now
     done = []
     for checkin in checkins:
-        checkin = CheckIn.objects.select_for_update().select_related("place").get(pk=checkin.pk)
+        checkin = (
+            CheckIn.objects.select_for_update(of=("self",))
+            .select_related("place")
+            .get(pk=checkin.pk)
+        )
         if checkin.left_at is None:
             _clean_leave(checkin, at, now)
             checkin.left_at = at
@@ -613,7 +617,7 @@ def exposure_text(contact: TraceContact) -> str:
 
 def _locked_pending(contact: TraceContact) -> TraceContact:
     contact = (
-        TraceContact.objects.select_for_update()
+        TraceContact.objects.select_for_update(of=("self",))
         .select_related("run", "resident__household__building", "source", "place")
         .get(pk=contact.pk)
     )
