@@ -94,7 +94,8 @@ def score(instrument: str, answers) -> Score:
     if len(answers) != expected:
         raise ScoringError("answers", f"must have {expected} answers, one per question")
     for number, answer in enumerate(answers, start=1):
-        if isinstance(answer, bool) or answer not in (0, 1, 2, 3):
+        # Whole numbers only: True and 1.0 equal 1 in Python but are not answers.
+        if type(answer) is not int or answer not in (0, 1, 2, 3):
             raise ScoringError(f"answers.{number}", "must be 0, 1, 2 or 3")
     total = sum(answers)
     band = band_for(instrument, total)

@@ -5,8 +5,12 @@ import datetime as dt
 from collections import defaultdict
 
 from django.db.models import Count, Q
+from django.http import Http404
 from django.utils import timezone
 
+from linli.accounts.choices import Role
+from linli.accounts.models import User
+from linli.care import access
 from linli.care.access import residents_q
 from linli.care.choices import CaseStatus, PriorityReason
 from linli.care.models import CareCase, CareSession, PriorityFlag, Screening
@@ -16,7 +20,7 @@ from linli.health.choices import HealthStatus
 from linli.health.models import HealthRecord, Quarantine
 from linli.residents.choices import Tag
 from linli.residents.models import Resident
-from linli.residents.selectors import tag_q
+from linli.residents.selectors import search_q, tag_q
 
 # How far back a screening at moderate or worse keeps a person on the list.
 SCREENED_DAYS = 30
@@ -165,3 +169,76 @@ def figures(*, communities, weeks: int = 6, today: dt.date | None = None) -> dic
         "follow_ups_late": _suppress(late),
         "suppress_below": SUPPRESS_BELOW,
     }
+
+
+# ------------------------------------------------------------------ reads the pages share
+# (the pages and linli/care/api.py list the same things through these)
+
+SEARCH_LIMIT = 20
+
+
+def area_people(user, action: str):
+    """The people of the user's area for `action`, still living here."""
+    return Resident.objects.filter(access.residents_q(user, action)).active()
+
+
+def people_search(user, action: str, q: str, *, community=None) -> list:
+    q = (q or "").strip()
+    if not q:
+        return []
+    people = area_people(user, action).filter(search_q(q))
+    if community is not None:
+        people = people.filter(household__building__community=community)
+    return list(
+        people.select_related("household__building", "household__entrance").order_by("name", "pk")[
+            :SEARCH_LIMIT
+        ]
+    )
+
+
+def area_community(user, action: str, community_id=None):
+    """The community asked for if the user works `action` there, else their first one."""
+    communities = access.communities_for(user, action).order_by("pk")
+    community = communities.filter(pk=community_id).first() if community_id else communities.first()
+    if community is None:
+        raise Http404
+    return community
+
+
+def open_cases(user, *, mine: bool = False):
+    """The open cases of the user's area, the most pressing follow-up first."""
+    cases = CareCase.objects.filter(
+        status=CaseStatus.OPEN, resident__in=area_people(user, "cases").values("pk")
+    )
+    if mine:
+        # Mine, and nobody's yet: an urgent case opened by a screening has no counsellor until
+        # one takes it, and must not hide behind the "all" filter.
+        cases = cases.filter(Q(counsellor=user) | Q(counsellor__isnull=True))
+    return cases.select_related(
+        "resident__household__building", "resident__household__entrance", "counsellor"
+    ).order_by("next_due", "-opened_at", "pk")
+
+
+def counsellors_of(community_id: int) -> list:
+    return list(
+        User.objects.filter(
+            is_active=True, grants__role=Role.COUNSELLOR, grants__community_id=community_id
+        )
+        .distinct()
+        .order_by("username")
+    )
+
+
+def screening_for(user, pk):
+    """A screening the user may see: a worker's of their area; a resident's (household scope)
+    only those they filled in themselves, so one family member's answers stay theirs."""
+    screening = (
+        Screening.objects.filter(pk=pk, resident__in=area_people(user, "screen").values("pk"))
+        .select_related("resident", "case__counsellor")
+        .first()
+    )
+    if screening is None:
+        raise Http404
+    if access.scope(user, "screen").household_only and screening.by_id != user.pk:
+        raise Http404
+    return screening

@@ -140,7 +140,7 @@ def screening_submit(
         _counselling_task(
             actor=actor,
             resident=resident,
-            title=_("Counselling: call %(name)s (screening)") % {"name": resident.name},
+            title=_("Counselling call: %(name)s") % {"name": resident.name},
             priority=Priority.HIGH if result.risk == Risk.HIGH else Priority.NORMAL,
             due_at=now + dt.timedelta(days=FOLLOW_UP_DAYS[result.risk]),
         )
@@ -156,7 +156,9 @@ def _self_harm_alert(*, actor, resident, case, now) -> None:
     task = _counselling_task(
         actor=actor,
         resident=resident,
-        title=_("URGENT: call %(name)s now (thoughts of self-harm)") % {"name": resident.name},
+        # Task titles are seen by everyone who works the area: they say THAT a call is due,
+        # never why (the screening stays on the case, for the counsellors).
+        title=_("Urgent counselling call: %(name)s") % {"name": resident.name},
         priority=Priority.URGENT,
         due_at=now + URGENT_WITHIN,
     )
@@ -169,7 +171,8 @@ def _self_harm_alert(*, actor, resident, case, now) -> None:
                 role=Role.COUNSELLOR, community_id=community_id, user__is_active=True
             ).select_related("user")
         }
-    # Told after commit by the notifications' own machinery; the note names no answers.
+    # In-app notices are rows written in this transaction (nothing leaves before commit);
+    # the note names no answers.
     for user in counsellors:
         notify(
             channel=Channel.IN_APP,
@@ -206,7 +209,7 @@ def _open_or_raise(*, actor, resident, risk, reason) -> CareCase:
     if case is None:
         return case_open(actor=actor, resident=resident, risk=risk, reason=reason)
     if RISK_ORDER[risk] > RISK_ORDER[case.risk]:
-        case_set_risk(actor=actor, case=case, risk=risk)
+        case = case_set_risk(actor=actor, case=case, risk=risk)
     return case
 
 
@@ -370,12 +373,15 @@ def case_close(*, actor, case: CareCase, outcome: str) -> CareCase:
     return case
 
 
-def followups_due(*, today: dt.date | None = None) -> int:
+def followups_due(*, today: dt.date | None = None, community=None) -> int:
     """The daily round (`manage.py care_daily`): every open case whose follow-up is due puts a
-    counselling task in the pool for its counsellor (a live one absorbs the repeat)."""
+    counselling task in the pool, assigned to the case's counsellor when they are on the
+    roster (a live task absorbs the repeat). Until a session is recorded the case stays due."""
     today = today or timezone.localdate()
     made = 0
     due = CareCase.objects.filter(status=CaseStatus.OPEN, next_due__lte=today)
+    if community is not None:
+        due = due.filter(resident__household__building__community=community)
     for case in due.select_related("resident__household__building", "counsellor"):
         with transaction.atomic():
             task, merged = task_create(
@@ -387,8 +393,26 @@ def followups_due(*, today: dt.date | None = None) -> int:
                 priority=Priority.HIGH if case.risk == Risk.HIGH else Priority.NORMAL,
                 due_at=timezone.make_aware(dt.datetime.combine(today, dt.time(18))),
             )
+            if not merged and case.counsellor_id:
+                _assign_to_counsellor(task, case.counsellor)
         made += not merged
     return made
+
+
+def _assign_to_counsellor(task, user) -> None:
+    """Give the follow-up to the case's counsellor if they can take it; otherwise it stays
+    open in the pool for any counsellor (a refusal here is not an error of the round)."""
+    from linli.taskpool.services import task_assign
+    from linli.workforce.selectors import worker_for
+
+    worker = worker_for(user)
+    if worker is None:
+        return
+    try:
+        with transaction.atomic():
+            task_assign(actor=None, task=task, worker=worker)
+    except ApplicationError:
+        pass
 
 
 # ------------------------------------------------------------------------- the list, groups

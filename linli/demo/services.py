@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from linli.accounts.choices import Role
 from linli.accounts.models import User
 from linli.accounts.services import grant_role
+from linli.care.models import CareCase, GroupSession
 from linli.core.errors import ApplicationError, Conflict
 from linli.core.models import Job
 from linli.core.services import audit_record
@@ -30,6 +31,8 @@ from linli.delivery import services as delivery
 from linli.delivery.eligibility import door_delivery_households
 from linli.delivery.models import DeliveryPreference, DoorDeliveryOverride, RoutePlan, RouteStop
 from linli.demo import engine, epidemic, groupbuy, roster
+from linli.demo.care import generate_care
+from linli.demo.care_load import load_care_support
 from linli.health import services as health
 from linli.health.choices import HealthStatus, ReportSource
 from linli.health.models import (
@@ -276,8 +279,15 @@ def demo_seed(
     _load_tasks(rows, work, workers)
     _load_care(rows, work, workers)
     # Health before supplies: households under home quarantine get their food at the door.
-    health_summary = _load_epidemic(
-        rows, epidemic.generate_epidemic(plan, seed=seed, now=now, avoid={resident1}), now=now
+    epi = epidemic.generate_epidemic(plan, seed=seed, now=now, avoid={resident1})
+    health_summary = _load_epidemic(rows, epi, now=now)
+    # Psychological support after the outbreak: it reads who is bereaved and quarantined.
+    care_summary = load_care_support(
+        rows,
+        plan,
+        epi,
+        generate_care(plan, epi, seed=seed, now=now, avoid={resident1}),
+        now=now,
     )
     supplies_summary = _load_shop(rows, plan, shop, workers, now=now)
 
@@ -298,6 +308,7 @@ def demo_seed(
         "states": _count(Task.objects.filter(community=community).values_list("status", flat=True)),
         **supplies_summary,
         **health_summary,
+        **care_summary,
     }
     audit_record(
         actor=None, action="demo.seed", target=community, community_id=community.pk, detail=summary
@@ -1100,6 +1111,8 @@ def demo_reset() -> bool:
     DoorDeliveryOverride.objects.filter(community=community).delete()
     DeliveryPreference.objects.filter(household__building__community=community).delete()
     Job.objects.filter(community_id=community.pk).delete()
+    GroupSession.objects.filter(community=community).delete()  # with attendance
+    CareCase.objects.filter(resident__household__building__community=community).delete()
     # Health and tracing: bulk deletes, before the registry's cascade would go row by row.
     in_community = Q(resident__household__building__community=community)
     for model in (HealthReport, HealthStatusChange, HealthRecord, LabResult, CheckIn):

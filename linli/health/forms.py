@@ -7,6 +7,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from linli.core.forms import CommunityUploadMixin, ServiceErrorsMixin
 from linli.health.choices import (
     TRANSITIONS,
     HealthStatus,
@@ -16,16 +17,6 @@ from linli.health.choices import (
     Symptom,
 )
 from linli.health.constants import MAX_EXTENSION_DAYS
-
-
-class ServiceErrorsMixin:
-    def add_application_errors(self, exc) -> None:
-        """Put a service's refusal on the fields it names, else above the form."""
-        for name, messages in (exc.fields or {"__all__": [exc.message]}).items():
-            for message in messages:
-                self.add_error(name if name in self.fields else None, message)
-        if exc.fields and not self.non_field_errors():
-            self.add_error(None, exc.message)
 
 
 class ReportForm(ServiceErrorsMixin, forms.Form):
@@ -111,36 +102,9 @@ class LabResultForm(ServiceErrorsMixin, forms.Form):
         self.fields["sampled_on"].initial = timezone.localdate()
 
 
-class LabImportForm(ServiceErrorsMixin, forms.Form):
+class LabImportForm(CommunityUploadMixin, ServiceErrorsMixin, forms.Form):
     community = forms.ModelChoiceField(label=_("Community"), queryset=None, empty_label=None)
     file = forms.FileField(
         label=_("The laboratory's sheet (.csv or .xlsx)"),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
     )
-
-    def __init__(self, *args, communities, **kwargs):
-        super().__init__(*args, **kwargs)
-        field = self.fields["community"]
-        field.queryset = communities
-        choices = list(communities[:2])
-        self.single = choices[0] if len(choices) == 1 else None
-        if self.single:  # one community: nothing to ask
-            field.required = False
-            field.widget = forms.HiddenInput()
-            field.initial = self.single.pk
-
-    def clean_community(self):
-        return self.cleaned_data.get("community") or self.single
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        # Refuse an oversized file before reading it into memory.
-        if upload.size > settings.LINLI_IMPORT_MAX_BYTES:
-            raise forms.ValidationError(
-                _("The file is too big (%(size).1f MB); the limit is %(limit).1f MB.")
-                % {
-                    "size": upload.size / 1024 / 1024,
-                    "limit": settings.LINLI_IMPORT_MAX_BYTES / 1024 / 1024,
-                }
-            )
-        return upload

@@ -12,12 +12,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from linli.core.errors import ApplicationError
+from linli.core.forms import CommunityUploadMixin
 from linli.residents import import_services, importing
 from linli.residents.columns import IMPORT_COLUMNS
 from linli.residents.models import ImportStatus
 
 
-class UploadForm(forms.Form):
+class UploadForm(CommunityUploadMixin, forms.Form):
     community = forms.ModelChoiceField(
         label=gettext_lazy("Community"), queryset=None, empty_label=None
     )
@@ -26,32 +27,8 @@ class UploadForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx," + importing.XLSX}),
     )
 
-    def __init__(self, *args, communities, **kwargs):
-        super().__init__(*args, **kwargs)
-        field = self.fields["community"]
-        field.queryset = communities
-        choices = list(communities[:2])
-        self.single = choices[0] if len(choices) == 1 else None
-        if self.single:
-            # One community: nothing to choose, so no question on the page.
-            field.required = False
-            field.widget = forms.HiddenInput()
-            field.initial = self.single.pk
-
-    def clean_community(self):
-        return self.cleaned_data.get("community") or self.single
-
     def clean_file(self):
-        upload = self.cleaned_data["file"]
-        # Refuse an oversized file before reading it into memory.
-        if upload.size > settings.LINLI_IMPORT_MAX_BYTES:
-            raise forms.ValidationError(
-                _("The file is too big (%(size)s MB); the limit is %(limit)s MB.")
-                % {
-                    "size": f"{upload.size / 1024 / 1024:.1f}",
-                    "limit": f"{settings.LINLI_IMPORT_MAX_BYTES / 1024 / 1024:.1f}",
-                }
-            )
+        upload = super().clean_file()  # the size, before reading it into memory
         content = upload.read()
         try:
             importing.check_file(content, max_bytes=settings.LINLI_IMPORT_MAX_BYTES)

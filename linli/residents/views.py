@@ -37,10 +37,29 @@ def _filters(request) -> dict:
     }
 
 
+def _start_page(user) -> str | None:
+    """Where a login that cannot read the registry starts its day instead of a 404."""
+    from linli.accounts.access import has_any_role
+    from linli.accounts.choices import Role
+    from linli.workforce.selectors import worker_for
+
+    if has_any_role(user, {Role.COUNSELLOR, Role.CARE_SUPERVISOR}):
+        return "care:cases"
+    if has_any_role(user, {Role.DOCTOR}):
+        return "health:overview"
+    if worker_for(user) is not None:
+        return "taskpool:mine"
+    return None
+
+
 def _staff_only(request):
-    """Pages for workers: a resident's own login goes to their household instead."""
+    """Pages for workers: a resident's own login goes to their household instead, and a
+    worker who does not read the registry to their own start page."""
     scope = access.scope_for(request.user, "view")
     if scope.empty:
+        start = _start_page(request.user)
+        if start and request.resolver_match.url_name == "dashboard":
+            return redirect(start)
         raise Http404
     if scope.household_only:
         return redirect("residents:household", pk=request.user.resident.household_id)

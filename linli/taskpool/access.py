@@ -20,6 +20,11 @@ R = Role
 AREA_VIEW = {R.STAFF, R.GRID_WORKER, R.CADRE, R.SUPERVISOR, R.ADMIN}
 MANAGE = {R.STAFF, R.GRID_WORKER, R.ADMIN}
 PATHS = {"community": "community", "grid": "grid", "building": "building"}
+COUNSEL = {R.COUNSELLOR, R.CARE_SUPERVISOR}
+
+
+def _counselling_q(user) -> Q:
+    return Q(kind="counselling") & scope_q(user_scope(user, COUNSEL), **PATHS)
 
 
 def task_scope_q(user, action: str = "view") -> Q:
@@ -32,6 +37,10 @@ def task_scope_q(user, action: str = "view") -> Q:
         q |= Q(assignee=worker)
         if worker.can_take_tasks:
             q |= Q(status=Status.OPEN, community_id=worker.community_id)
+    # Counsellors see the counselling calls of their area (urgent ones above all), on the
+    # roster or not.
+    if not user_scope(user, COUNSEL).empty:
+        q |= _counselling_q(user)
     households = user_scope(user, {R.RESIDENT}).households
     if households:
         q |= Q(household_id__in=households) | Q(resident__household_id__in=households)
@@ -79,7 +88,10 @@ def sees_details(user, task) -> bool:
         return True
     from linli.taskpool.models import Task
 
-    return Task.objects.filter(scope_q(user_scope(user, AREA_VIEW), **PATHS), pk=task.pk).exists()
+    area = scope_q(user_scope(user, AREA_VIEW), **PATHS)
+    if not user_scope(user, COUNSEL).empty:
+        area |= _counselling_q(user)
+    return Task.objects.filter(area, pk=task.pk).exists()
 
 
 def _own_household_task(user, task) -> bool:
@@ -92,7 +104,7 @@ def _own_household_task(user, task) -> bool:
 
 def can_view_pool(user) -> bool:
     """The whole pool of an area (not just one's own and open tasks)."""
-    return not user_scope(user, AREA_VIEW).empty
+    return not user_scope(user, AREA_VIEW | COUNSEL).empty
 
 
 def task_scope_q_for_places(user) -> Q:

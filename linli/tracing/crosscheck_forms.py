@@ -2,10 +2,10 @@
 the rules (file readable, mapping usable) are the services', so the API applies the same."""
 
 from django import forms
-from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from linli.core.forms import CommunityUploadMixin
 from linli.tracing.choices import ListKind, MatchField
 from linli.tracing.crosscheck_services import DEFAULT_THRESHOLD, MAX_THRESHOLD, MIN_THRESHOLD
 
@@ -26,7 +26,7 @@ def _threshold_field():
     )
 
 
-class UploadForm(forms.Form):
+class UploadForm(CommunityUploadMixin, forms.Form):
     community = forms.ModelChoiceField(
         label=gettext_lazy("Community"), queryset=None, empty_label=None
     )
@@ -39,34 +39,6 @@ class UploadForm(forms.Form):
     )
     list_kind = forms.ChoiceField(label=gettext_lazy("What the list is"), choices=ListKind.choices)
     threshold = _threshold_field()
-
-    def __init__(self, *args, communities, **kwargs):
-        super().__init__(*args, **kwargs)
-        field = self.fields["community"]
-        field.queryset = communities
-        choices = list(communities[:2])
-        self.single = choices[0] if len(choices) == 1 else None
-        if self.single:
-            # One community: nothing to choose, so no question on the page.
-            field.required = False
-            field.widget = forms.HiddenInput()
-            field.initial = self.single.pk
-
-    def clean_community(self):
-        return self.cleaned_data.get("community") or self.single
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        # Refuse an oversized file before reading it into memory.
-        if upload.size > settings.LINLI_IMPORT_MAX_BYTES:
-            raise forms.ValidationError(
-                _("The file is too big (%(size)s MB); the limit is %(limit)s MB.")
-                % {
-                    "size": f"{upload.size / 1024 / 1024:.1f}",
-                    "limit": f"{settings.LINLI_IMPORT_MAX_BYTES / 1024 / 1024:.1f}",
-                }
-            )
-        return upload
 
 
 class MappingForm(forms.Form):

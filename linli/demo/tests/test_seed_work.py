@@ -174,6 +174,9 @@ def test_the_model_constraints_and_the_state_history_hold(demo):
             "pk", flat=True
         )
     )
+    # And the care app's: today's follow-up round and the live self-harm screening's call.
+    counselling = Task.objects.filter(kind="counselling", source__in=["module", "plan"])
+    routed |= set(counselling.values_list("pk", flat=True))
     for task in Task.objects.prefetch_related("events"):
         events = list(task.events.all())
         assert events[0].action == "create"
