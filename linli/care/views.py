@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db.models import Count, Q, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -214,7 +215,23 @@ def priority(request):
     user = request.user
     access.require(user, "priority")
     community = area_community(user, "priority", _int(request.GET.get("community")))
-    rows = selectors.priority_list(user=user, community=community)
+    everyone = selectors.priority_list(user=user, community=community)
+    # A few hundred people in a large community: filter by reason (or "no case yet", whom
+    # nobody has offered support so far) and page, the most reasons first.
+    counts = {
+        reason: sum(reason in row["reasons"] for row in everyone) for reason in PriorityReason
+    }
+    reason = request.GET.get("reason") or ""
+    if reason not in PriorityReason.values:
+        reason = ""
+    uncared = request.GET.get("uncared") == "1"
+    chosen = [
+        row
+        for row in everyone
+        if (not reason or reason in row["reasons"]) and not (uncared and row["case"])
+    ]
+    page = Paginator(chosen, settings.LINLI_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
     # The selector joins the building; the address needs the entrance too (one query).
     prefetch_related_objects([row["resident"] for row in rows], "household__entrance")
     for row in rows:
@@ -233,6 +250,16 @@ def priority(request):
             "community": community,
             "communities": access.communities_for(user, "priority"),
             "rows": rows,
+            "page": page,
+            "total": len(everyone),
+            "shown": len(chosen),
+            "reasons": [(r, r.label, counts[r]) for r in PriorityReason if counts[r]],
+            "reason": reason,
+            "uncared": uncared,
+            "query": urlencode(
+                {k: v for k, v in (("reason", reason), ("uncared", "1" if uncared else "")) if v}
+                | {"community": community.pk}
+            ),
             "can_flag": can_flag,
             "can_cases": access.can(user, "cases"),
             "q": q,

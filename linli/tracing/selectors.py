@@ -10,17 +10,17 @@ from django.utils import timezone
 from linli.core.services import audit_record
 from linli.health.access import communities_for, residents_q
 from linli.health.choices import HealthStatus
-from linli.health.models import HealthRecord
+from linli.health.models import HealthRecord, HealthStatusChange
 from linli.places.models import PublicPlace
 from linli.residents.models import Resident
 from linli.residents.selectors import search_q
 from linli.tracing.choices import Review
 from linli.tracing.models import CheckIn, DirectContact, TraceContact, TracingRun
-from linli.tracing.services import OPEN_VISIT_HOURS, default_stay
+from linli.tracing.services import LOOKBACK_DAYS, OPEN_VISIT_HOURS, default_stay
 
 SEARCH_LIMIT = 20
 # Who a new run suggests as its index cases.
-INDEX_STATUSES = (HealthStatus.CONFIRMED, HealthStatus.SUSPECTED)
+INDEX_STATUSES = (HealthStatus.CONFIRMED, HealthStatus.SUSPECTED, HealthStatus.HOSPITALISED)
 
 
 @dataclass
@@ -187,11 +187,17 @@ def runs_for(*, user):
 
 
 def suggested_index_cases(*, user, community) -> list[Resident]:
-    """People of the community the user may trace whose status is confirmed or suspected:
-    a new run starts from them."""
-    ids = HealthRecord.objects.filter(status__in=INDEX_STATUSES).values("resident_id")
+    """People of the community the user may trace who are a case now (confirmed, suspected,
+    in hospital) or became one within the lookback: a new run starts from them. A confirmed
+    case moves on to hospital, or dies, within days; their contacts still matter."""
+    since = timezone.now() - dt.timedelta(days=LOOKBACK_DAYS)
+    now_cases = HealthRecord.objects.filter(status__in=INDEX_STATUSES).values("resident_id")
+    recent = HealthStatusChange.objects.filter(
+        to_status__in=[HealthStatus.CONFIRMED, HealthStatus.SUSPECTED], changed_at__gte=since
+    ).values("resident_id")
     return list(
-        Resident.objects.filter(residents_q(user, "trace"), pk__in=ids)
+        Resident.objects.filter(residents_q(user, "trace"))
+        .filter(Q(pk__in=now_cases) | Q(pk__in=recent))
         .filter(household__building__community=community)
         .select_related("household__building", "health")
         .order_by("name", "id")

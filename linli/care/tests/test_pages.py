@@ -615,3 +615,20 @@ def test_a_counsellor_starts_on_their_cases_and_sees_counselling_calls_in_the_po
     pool = client.get("/tasks/").content.decode()
     assert "张伟" in pool and "送菜到 301" not in pool
     assert as_user("counsellor_elsewhere").get("/tasks/").content.decode().count("张伟") == 0
+
+
+def test_the_support_list_filters_by_reason_and_pages(world, as_user, care, settings):
+    """A large community lists hundreds of people: the page filters by reason (and by "no
+    support yet") and pages through them."""
+    settings.LINLI_PAGE_SIZE = 1
+    from linli.care import services as care_services
+
+    care_services.priority_flag_add(
+        actor=world.user("staff"), resident=world.residents["chen"], reason="邻居担心"
+    )
+    client = as_user("counsellor")
+    everyone = client.get("/care/priority/").content.decode()
+    assert "page=2" in everyone  # 王秀英 (old, alone) and 陈明 (flagged): two pages of one
+    flagged = client.get("/care/priority/?reason=staff").content.decode()
+    assert "陈明" in flagged and "王秀英" not in flagged and "page=2" not in flagged
+    assert client.get("/care/priority/?reason=nonsense").status_code == 200

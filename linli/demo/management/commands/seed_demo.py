@@ -103,3 +103,11 @@ class Command(BaseCommand):
             )
             % summary
         )
+        self.stdout.write(
+            _(
+                "Health: %(health_reports)d daily reports and %(checkins)d check-ins over two "
+                "weeks; %(quarantines_in_force)d quarantines in force. Psychological support: "
+                "%(care_screenings)d screenings, %(care_cases_open)d open cases."
+            )
+            % summary
+        )
