@@ -7,6 +7,7 @@ from linli.core.api import build_api
 from linli.delivery.api import router as delivery_router
 from linli.health.api import reports_router as health_reports_router
 from linli.health.api import residents_router as health_residents_router
+from linli.notices.public_api import router as public_router
 from linli.residents.api import households_router, residents_router
 from linli.supplies.api import jobs_router, orders_router, rounds_router
 from linli.supplies.pickup_api import router as pickups_router
@@ -35,3 +36,4 @@ api.add_router("/checkins", checkins_router)
 api.add_router("/tracing", tracing_router)
 api.add_router("/crosschecks", crosschecks_router)
 api.add_router("/care", care_router)
+api.add_router("/public", public_router)

@@ -20,6 +20,8 @@ urlpatterns = [
     path("tracing/", include("linli.tracing.urls")),
     path("crosschecks/", include("linli.tracing.crosscheck_urls")),
     path("care/", include("linli.care.urls")),
+    # Open information (信息公开): public, no login.
+    path("open/", include("linli.notices.public_urls")),
     # Short, because it is printed as a QR code on a poster at every public place.
     path("c/", include("linli.tracing.checkin_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
