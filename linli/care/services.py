@@ -43,6 +43,7 @@ from linli.notices.choices import Channel
 from linli.notices.services import notify
 from linli.residents.models import Resident
 from linli.taskpool.choices import Priority, Source, TaskKind
+from linli.taskpool.models import Task
 from linli.taskpool.services import task_create
 
 RISK_ORDER = {Risk.LOW: 0, Risk.MODERATE: 1, Risk.HIGH: 2}
@@ -184,7 +185,7 @@ def _self_harm_alert(*, actor, resident, case, now) -> None:
 
 
 def _counselling_task(*, actor, resident, title, priority, due_at):
-    task, _merged = task_create(
+    task, merged = task_create(
         actor=actor,
         kind=TaskKind.COUNSELLING,
         title=title[:120],
@@ -193,6 +194,11 @@ def _counselling_task(*, actor, resident, title, priority, due_at):
         priority=priority,
         due_at=due_at,
     )
+    if merged and priority == Priority.URGENT and task.title != title[:120]:
+        # The live call became urgent (its priority and due time moved already): its title
+        # must say so too, or whoever scans the pool reads the old, calmer one.
+        Task.objects.filter(pk=task.pk).update(title=title[:120])
+        task.title = title[:120]
     return task
 
 

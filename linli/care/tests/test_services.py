@@ -391,3 +391,11 @@ def test_task_titles_say_a_call_is_due_never_why(world, care):
     titles += " ".join(counselling(world.residents["chen"]).values_list("title", flat=True))
     for word in ("self-harm", "screening", "severe", "moderate", "PHQ", "GAD"):
         assert word not in titles
+
+
+def test_a_live_call_that_becomes_urgent_is_retitled(world, care):
+    submit(world, "zhang", [2, 2, 2, 2, 1, 1, 1, 1, 0])  # moderate: a normal call
+    submit(world, "zhang", [0, 0, 0, 0, 0, 0, 0, 0, 1])  # then thoughts of self-harm
+    task = counselling(world.residents["zhang"]).get()
+    assert task.priority == Priority.URGENT
+    assert task.title.startswith("Urgent counselling call")
