@@ -39,6 +39,7 @@ from linli.care.models import (
 from linli.core.crypto import encrypt
 from linli.core.errors import ApplicationError, Conflict
 from linli.core.services import audit_record
+from linli.core.services import user_or_none as _user
 from linli.notices.choices import Channel
 from linli.notices.services import notify
 from linli.residents.models import Resident
@@ -48,10 +49,6 @@ from linli.taskpool.services import task_create
 
 RISK_ORDER = {Risk.LOW: 0, Risk.MODERATE: 1, Risk.HIGH: 2}
 URGENT_WITHIN = dt.timedelta(hours=1)
-
-
-def _user(actor):
-    return actor if getattr(actor, "is_authenticated", False) else None
 
 
 def _community_id(resident: Resident) -> int:

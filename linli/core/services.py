@@ -5,6 +5,12 @@ from django.db import models, transaction
 from linli.core.models import AuditEvent, Job, JobStatus
 
 
+def user_or_none(actor):
+    """The logged-in user behind `actor`, or None (a job, a command, an anonymous visitor):
+    what a "by" foreign key stores."""
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
 def audit_record(
     *,
     actor,

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from linli.core.errors import ApplicationError, Conflict
 from linli.core.models import Job
 from linli.core.services import audit_record, job_create, job_finish, job_progress
+from linli.core.services import user_or_none as _user
 from linli.delivery import engine, selectors
 from linli.delivery.choices import Mode, PlanStatus
 from linli.delivery.constants import (
@@ -159,10 +160,6 @@ def preference_clear(*, actor, household) -> None:
 
 
 # ------------------------------------------------------------------ planning
-
-
-def _user(actor):
-    return actor if getattr(actor, "is_authenticated", False) else None
 
 
 def _live_route_tasks(round_):

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from linli.core.errors import ApplicationError, Conflict
 from linli.core.services import audit_record
+from linli.core.services import user_or_none as _user
 from linli.health.choices import (
     QUARANTINE_KIND_STATE,
     QUARANTINE_STATES,
@@ -44,10 +45,6 @@ from linli.taskpool.choices import Priority, Source, TaskKind
 from linli.taskpool.services import task_create
 
 S = HealthStatus
-
-
-def _user(actor):
-    return actor if getattr(actor, "is_authenticated", False) else None
 
 
 def _community_id(resident: Resident) -> int:

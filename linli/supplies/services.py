@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from linli.core.errors import ApplicationError, Conflict
 from linli.core.services import audit_record
+from linli.core.services import user_or_none as _user
 from linli.supplies.choices import OrderStatus, Payment, RoundStatus, TestResult
 from linli.supplies.models import (
     Order,
@@ -301,10 +302,6 @@ def _plans(actor, round_) -> bool:
     from linli.supplies.access import plan_communities
 
     return plan_communities(actor).filter(pk=round_.community_id).exists()
-
-
-def _user(actor):
-    return actor if getattr(actor, "is_authenticated", False) else None
 
 
 # ---------------------------------------------------------------- suppliers and catalogue

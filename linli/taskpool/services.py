@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from linli.core.errors import ApplicationError, Conflict, PermissionDenied
 from linli.core.services import audit_record
+from linli.core.services import user_or_none as _user
 from linli.taskpool.choices import (
     ACTION_LABELS,
     KIND_MINUTES,
@@ -180,10 +181,6 @@ def task_merge(*, actor, task: Task, into: Task) -> Task:
 
 
 # ------------------------------------------------------------------------- moving
-
-
-def _user(actor):
-    return actor if getattr(actor, "is_authenticated", False) else None
 
 
 def _event(task, action, from_status, to_status, *, actor=None, worker=None, note=""):

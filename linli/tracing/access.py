@@ -11,9 +11,11 @@ them to places, residents, runs and contacts. Outside one's area an object is a 
 
 from django.http import Http404
 
-from linli.core.errors import PermissionDenied
 from linli.health import access as health_access
-from linli.health.access import MESSAGES, communities_for, residents_q
+
+# A resident by the health actions ("record_checkin", "trace"): seen through the registry
+# or through the action, 404 if neither, 403 if seen but not allowed.
+from linli.health.access import access_resident, communities_for  # noqa: F401
 from linli.residents.models import Resident
 from linli.tracing.qr import place_id_from_token
 
@@ -57,24 +59,6 @@ def access_scan_person(user, pk):
     for member in own_household(user):
         if member.pk == pk:
             return member
-    raise Http404
-
-
-def access_resident(user, pk, *, action: str):
-    """The resident if `user` may `action` them: 404 if they cannot even see the person, 403
-    if they see them but may not `action`.
-
-    Why not linli.health.access.access_resident: it looks the person up through the registry's
-    "view" scope, which doctors and gate keepers (property, volunteers) do not hold, so they
-    would get a 404 for people their role is meant to reach."""
-    base = Resident.objects.select_related(
-        "household__building__grid__community", "household__entrance"
-    )
-    resident = base.filter(residents_q(user, action), pk=pk).first()
-    if resident is not None:
-        return resident
-    if Resident.objects.restrict(user, "view").filter(pk=pk).exists():
-        raise PermissionDenied(str(MESSAGES[action]))
     raise Http404
 
 

@@ -33,6 +33,7 @@ from django.utils.translation import gettext_lazy
 from linli.core import crypto
 from linli.core.errors import ApplicationError, Conflict
 from linli.core.services import audit_record, job_create, job_finish, job_progress
+from linli.core.services import user_or_none as _user
 from linli.health.choices import ChangeSource, HealthStatus
 from linli.health.services import status_change
 from linli.taskpool.choices import Priority, Source, TaskKind
@@ -92,10 +93,6 @@ STEP_MESSAGES = {
     "predict": gettext_lazy("Comparing the list with the registry…"),
     "done": gettext_lazy("Saving the matches…"),
 }
-
-
-def _user(actor):
-    return actor if getattr(actor, "is_authenticated", False) else None
 
 
 def _invalid(field: str, message: str) -> ApplicationError:

@@ -42,6 +42,7 @@ import os
 import re
 import sqlite3
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -300,7 +301,7 @@ def _bind(sql: str, values: dict) -> dict:
 # --- the engines ------------------------------------------------------------------------------
 
 
-class _Store:
+class _Store(ABC):
     """Loaded check-ins and links, and the tracing steps; subclasses say how to talk to their
     database. One store per connection: its tables are temp tables named tr_*."""
 
@@ -313,21 +314,21 @@ class _Store:
         self.hours = (0, 1)
         self.load_seconds = 0.0
 
-    # Subclasses implement these.
+    # Each engine (DuckDB, SQLite) says how to talk to its database.
 
+    @abstractmethod
     def _execute(self, sql: str, values: dict | None = None) -> list[tuple]:
         """Run one statement to the end and return its rows."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _columns(self, sql: str, values: dict | None = None) -> list[list]:
         """A large result column by column, as fast as the engine can hand it over."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _put(self, name: str, rows: Sequence[tuple]) -> None:
         """Replace table `name` (see TABLES) with these rows."""
-        raise NotImplementedError
 
-    def _index(self, table: str) -> None:
+    def _index(self, table: str) -> None:  # noqa: B027 (a hook: only SQLite indexes)
         """Called after a table is made; SQLite indexes it."""
 
     def _load_links_parquet(self, path: str | Path) -> None:

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from linli.core.errors import ApplicationError, Conflict
 from linli.core.services import audit_record, job_create, job_finish, job_progress
+from linli.core.services import user_or_none as _user
 from linli.health.choices import ChangeSource, HealthStatus, QuarantineKind
 from linli.health.services import quarantine_start, status_change
 from linli.residents.models import Resident
@@ -59,10 +60,6 @@ IN_CHUNK = 5000
 
 S = HealthStatus
 PROPOSED = {1: S.CLOSE_CONTACT, 2: S.SECONDARY_CONTACT}
-
-
-def _user(actor):
-    return actor if getattr(actor, "is_authenticated", False) else None
 
 
 def _community_id(resident: Resident) -> int:
